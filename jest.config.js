@@ -1,0 +1,10 @@
+/** Two projects: everything that needs no external server, and the Odoo contract suite
+ * (mock by default; a real Odoo when ODOO_URL is set). */
+const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+module.exports = {
+  projects: [
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/bff/**/*.test.ts', '<rootDir>/mocks/odoo/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },
+    { ...common, displayName: 'contract', testMatch: ['<rootDir>/mocks/contract/**/*.test.ts'] },
+  ],
+};
