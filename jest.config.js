@@ -1,6 +1,6 @@
 /** Two projects: everything that needs no external server, and the Odoo contract suite
  * (mock by default; a real Odoo when ODOO_URL is set). */
-const transform = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
 module.exports = {
   projects: [

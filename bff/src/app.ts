@@ -1,0 +1,86 @@
+import express from 'express';
+import helmet from 'helmet';
+import type { Logger } from './logger';
+import { notFoundHandler, problemHandler } from './http/problem';
+import { RateLimiter } from './http/rate-limit';
+import { RouteRegistry } from './http/route';
+import { traceMiddleware } from './http/trace';
+import { authRoutes } from './routes/auth/route';
+import { customerRoutes } from './routes/customers/route';
+import { systemRoutes, type HealthCheck } from './routes/system/route';
+import { vehicleRoutes } from './routes/vehicles/route';
+import type { AuthService } from './services/auth.service';
+import type { CustomerService } from './services/customer.service';
+import type { TokenService } from './services/token.service';
+import type { VehicleService } from './services/vehicle.service';
+import { AppError } from './http/errors';
+
+export const API_BASE = '/api/v1';
+export const VERSION = '0.1.0';
+
+export interface AppDeps {
+  logger: Logger;
+  tokens: TokenService;
+  auth: AuthService;
+  customers: CustomerService;
+  vehicles: VehicleService;
+  checks: Record<string, HealthCheck>;
+  options?: { trustProxy?: string; bodyLimit?: string; authPerMin?: number; docsEnabled?: boolean };
+}
+
+/** Builds the express app from ready-made dependencies. No I/O here: server.ts (or a test) owns that. */
+export function createApp(deps: AppDeps): express.Express {
+  const app = express();
+  const opts = deps.options ?? {};
+  app.disable('x-powered-by');
+  app.set('trust proxy', parseTrustProxy(opts.trustProxy ?? 'loopback'));
+  app.set('query parser', 'simple');
+  app.set('etag', false);
+  app.use(traceMiddleware);
+  app.use(helmet());
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
+      // 'finish' fires outside the request's async context: name the trace id explicitly.
+      deps.logger.http('request', { trace_id: res.locals.traceId, method: req.method, path: req.path, status: res.statusCode, ms });
+    });
+    next();
+  });
+
+  const registry = new RouteRegistry(API_BASE, deps.tokens);
+  app.use(
+    systemRoutes({
+      checks: deps.checks,
+      logger: deps.logger,
+      version: VERSION,
+      openapi: opts.docsEnabled === false ? undefined : () => registry.openapi({ title: 'DrMoto BFF', version: VERSION, description: 'Backend-for-frontend of DrMoto repair shops (Odoo is the system of record).' }),
+    }),
+  );
+
+  const api = express.Router();
+  api.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
+  api.use((req, _res, next) => {
+    // A body in another format would silently be ignored by express.json(): refuse it instead.
+    if (['POST', 'PUT', 'PATCH'].includes(req.method) && req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding']) && !req.is(['application/json', 'application/*+json'])) {
+      return next(new AppError('unsupported_media_type', 'Send the body as application/json.'));
+    }
+    next();
+  });
+  const limiter = new RateLimiter(opts.authPerMin ?? 30);
+  api.use(authRoutes(registry, deps.auth, limiter));
+  api.use(customerRoutes(registry, deps.customers));
+  api.use(vehicleRoutes(registry, deps.vehicles));
+  app.use(API_BASE, api);
+
+  app.use(notFoundHandler);
+  app.use(problemHandler(deps.logger));
+  return app;
+}
+
+function parseTrustProxy(v: string): boolean | number | string {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL with scheme ${protocols.join(' or ')}`);
+
+/**
+ * Every environment variable the BFF reads. The README's configuration table is generated from
+ * the same descriptions (scripts/config-table.ts), so keep `describe()` texts user-facing.
+ */
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('Runtime mode.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on.'),
+  PORT: int(3000, 0, 65535).describe('HTTP port (0 = any free port).'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level.'),
+  TRUST_PROXY: z.string().default('loopback').describe('Express `trust proxy` setting (hops or subnets) for client IPs behind a load balancer.'),
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 0).describe('How long SIGTERM waits for in-flight requests before closing.'),
+
+  ODOO_URL: url(['http:', 'https:']).describe('Odoo base URL, e.g. http://odoo:8069 (required).'),
+  ODOO_DB: z.string().min(1).describe('Odoo database name (required).'),
+  ODOO_USER: z.string().min(1).describe('Login of the Odoo integration user (group "Workshop / Integration").'),
+  ODOO_PASSWORD: z.string().min(1).describe('Password or API key of the integration user.'),
+  ODOO_TRANSPORT: z.enum(['jsonrpc', 'xmlrpc']).default('jsonrpc').describe('Odoo external API: `jsonrpc` (default, keeps exception classes) or `xmlrpc`.'),
+  ODOO_TIMEOUT_MS: int(10_000, 100).describe('Per-call timeout for Odoo requests.'),
+  ODOO_MAX_SOCKETS: int(16, 1, 1024).describe('Keep-alive sockets to Odoo per BFF process.'),
+  ODOO_READ_RETRIES: int(2, 0, 10).describe('Retries of idempotent Odoo calls on timeout/connection errors.'),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional().describe('PostgreSQL for the BFF store (application role). Unset → PGlite.'),
+  DATABASE_MIGRATION_URL: url(['postgres:', 'postgresql:']).optional().describe('PostgreSQL URL of the schema owner used to run migrations; default DATABASE_URL.'),
+  PGLITE_DIR: z.string().default('.data/pglite').describe('PGlite data directory when DATABASE_URL is unset (`memory://` = in memory).'),
+  REDIS_URL: url(['redis:', 'rediss:']).optional().describe('Redis for BullMQ. Unset → in-process queue (single process only).'),
+  QUEUE_PREFIX: z.string().min(1).default('drmoto').describe('BullMQ key prefix.'),
+
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').describe('HMAC secret for access and refresh tokens (≥ 32 chars).'),
+  JWT_ISSUER: z.string().min(1).default('drmoto-bff').describe('`iss` claim of issued tokens.'),
+  JWT_ACCESS_TTL_S: int(900, 30).describe('Access token lifetime in seconds.'),
+  JWT_REFRESH_TTL_S: int(30 * 24 * 3600, 60).describe('Refresh token lifetime in seconds.'),
+
+  WECHAT_APPID: z.string().min(1).default('wx_demo_appid').describe('Mini-program AppID.'),
+  WECHAT_SECRET: z.string().min(1).optional().describe('Mini-program AppSecret (required in production).'),
+  WECHAT_API_BASE: url(['http:', 'https:']).default('https://api.weixin.qq.com').describe('WeChat server API base (the demo points it at mocks/wechat).'),
+  WECHAT_TIMEOUT_MS: int(5_000, 100).describe('Per-call timeout for WeChat server APIs.'),
+
+  RATE_LIMIT_AUTH_PER_MIN: int(30, 1).describe('Login attempts per client IP per minute.'),
+  BODY_LIMIT: z.string().default('100kb').describe('Largest accepted JSON body.'),
+  DOCS_ENABLED: bool.default(true).describe('Serve /openapi.json.'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  env: Env['NODE_ENV'];
+  http: { host: string; port: number; trustProxy: string; shutdownTimeoutMs: number; bodyLimit: string };
+  log: { level: Env['LOG_LEVEL'] };
+  odoo: {
+    url: string;
+    db: string;
+    user: string;
+    password: string;
+    transport: Env['ODOO_TRANSPORT'];
+    timeoutMs: number;
+    maxSockets: number;
+    readRetries: number;
+  };
+  store: { databaseUrl?: string; migrationUrl?: string; pgliteDir: string };
+  queue: { redisUrl?: string; prefix: string };
+  jwt: { secret: string; issuer: string; accessTtlS: number; refreshTtlS: number };
+  wechat: { appId: string; secret?: string; apiBase: string; timeoutMs: number };
+  rateLimit: { authPerMin: number };
+  docsEnabled: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment once; throws a ConfigError naming every bad variable (never just the first). */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings are "unset" (docker-compose passes `FOO=` through).
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path.join('.');
+      problems.push(`${key}: ${cleaned[key] === undefined ? 'is required' : issue.message}`);
+    }
+  }
+  if (parsed.success && parsed.data.NODE_ENV === 'production' && !parsed.data.WECHAT_SECRET) {
+    problems.push('WECHAT_SECRET: is required in production');
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  return {
+    env: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, bodyLimit: e.BODY_LIMIT },
+    log: { level: e.LOG_LEVEL },
+    odoo: {
+      url: e.ODOO_URL.replace(/\/+$/, ''),
+      db: e.ODOO_DB,
+      user: e.ODOO_USER,
+      password: e.ODOO_PASSWORD,
+      transport: e.ODOO_TRANSPORT,
+      timeoutMs: e.ODOO_TIMEOUT_MS,
+      maxSockets: e.ODOO_MAX_SOCKETS,
+      readRetries: e.ODOO_READ_RETRIES,
+    },
+    store: { databaseUrl: e.DATABASE_URL, migrationUrl: e.DATABASE_MIGRATION_URL ?? e.DATABASE_URL, pgliteDir: e.PGLITE_DIR },
+    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+    jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, accessTtlS: e.JWT_ACCESS_TTL_S, refreshTtlS: e.JWT_REFRESH_TTL_S },
+    wechat: { appId: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''), timeoutMs: e.WECHAT_TIMEOUT_MS },
+    rateLimit: { authPerMin: e.RATE_LIMIT_AUTH_PER_MIN },
+    docsEnabled: e.DOCS_ENABLED,
+  };
+}

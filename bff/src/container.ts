@@ -1,0 +1,94 @@
+import type { Config } from './config';
+import type { AppDeps } from './app';
+import type { Logger } from './logger';
+import { OdooClient } from './integrations/odoo/client';
+import { CustomerGateway, IdentityGateway, StaffGateway, VehicleGateway } from './integrations/odoo/gateways';
+import { WechatClient } from './integrations/wechat/client';
+import { AuthService } from './services/auth.service';
+import { CustomerService } from './services/customer.service';
+import { TokenService } from './services/token.service';
+import { VehicleService } from './services/vehicle.service';
+import { createDb, type Db } from './store/db';
+import { migrate } from './store/migrate';
+import { RefreshTokenRepository } from './store/refresh-tokens';
+import { createQueue } from './jobs';
+import { JobName } from './jobs/names';
+import type { JobQueue } from './jobs/queue';
+
+export interface Container {
+  deps: AppDeps;
+  db: Db;
+  queue: JobQueue;
+  odoo: OdooClient;
+  close(): Promise<void>;
+}
+
+/** The composition root's wiring, shared by server.ts, the demo and the component tests. */
+export async function buildContainer(config: Config, logger: Logger): Promise<Container> {
+  // Migrations run as the schema owner when a separate URL is configured (the app role owns nothing).
+  if (config.store.databaseUrl && config.store.migrationUrl && config.store.migrationUrl !== config.store.databaseUrl) {
+    const owner = await createDb({ databaseUrl: config.store.migrationUrl, poolMax: 1 });
+    try {
+      await migrate(owner);
+    } finally {
+      await owner.close();
+    }
+  }
+  const db = await createDb({ databaseUrl: config.store.databaseUrl, pgliteDir: config.store.databaseUrl ? undefined : config.store.pgliteDir });
+  if (!(config.store.databaseUrl && config.store.migrationUrl !== config.store.databaseUrl)) {
+    const { applied } = await migrate(db);
+    if (applied.length) logger.info('migrations applied', { applied });
+  }
+
+  const odoo = new OdooClient(config.odoo, logger);
+  const wechat = new WechatClient(config.wechat, logger);
+  const refreshTokens = new RefreshTokenRepository(db);
+  const tokens = new TokenService(config.jwt, refreshTokens);
+  const customersGw = new CustomerGateway(odoo);
+  const vehiclesGw = new VehicleGateway(odoo);
+
+  const queue = createQueue({
+    redisUrl: config.queue.redisUrl,
+    prefix: config.queue.prefix,
+    onError: (err) => logger.error('queue error', { error: err.message }),
+  });
+  queue.register(JobName.Housekeeping, async () => {
+    const n = await refreshTokens.sweep();
+    if (n) logger.info('housekeeping: expired refresh tokens removed', { count: n });
+  });
+  await queue.start();
+  // One housekeeping run per hour across all replicas: the job id is the hour, so a second add is a no-op.
+  const scheduleHousekeeping = () => {
+    const hour = new Date().toISOString().slice(0, 13).replace(/[-T]/g, '');
+    queue.add(JobName.Housekeeping, {}, { jobId: `housekeeping-${hour}`, attempts: 3 }).catch((e: unknown) => logger.warn('housekeeping not scheduled', { error: e instanceof Error ? e.message : String(e) }));
+  };
+  const housekeepingTimer = setInterval(scheduleHousekeeping, 10 * 60_000);
+  housekeepingTimer.unref();
+
+  const deps: AppDeps = {
+    logger,
+    tokens,
+    auth: new AuthService(tokens, new StaffGateway(odoo), new IdentityGateway(odoo), wechat),
+    customers: new CustomerService(customersGw, vehiclesGw),
+    vehicles: new VehicleService(vehiclesGw, customersGw),
+    checks: {
+      odoo: () => odoo.ping(),
+      store: () => db.ping(),
+      queue: () => queue.ping(),
+    },
+    options: { trustProxy: config.http.trustProxy, bodyLimit: config.http.bodyLimit, authPerMin: config.rateLimit.authPerMin, docsEnabled: config.docsEnabled },
+  };
+
+  return {
+    deps,
+    db,
+    queue,
+    odoo,
+    async close() {
+      clearInterval(housekeepingTimer);
+      await queue.close();
+      await db.close();
+      odoo.close();
+    },
+  };
+}

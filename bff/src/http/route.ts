@@ -1,0 +1,200 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import { requestContext } from '../context';
+import { principalKey, type Principal, type StaffRole } from '../domain/principal';
+import type { TokenService } from '../services/token.service';
+import { AppError } from './errors';
+import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey, requestHash, scopePath, type Idempotency, type IdempotencyMode } from './idempotency';
+import { parsePart } from './validate';
+
+/**
+ * Who may call a route. `public`: anyone. `staff: [...]`: staff with one of the roles (managers pass
+ * every staff check). `customer: 'bound'`: customers whose phone is bound to an Odoo partner.
+ */
+export type Access =
+  | 'public'
+  | { staff?: readonly StaffRole[] | 'any'; customer?: 'any' | 'bound' };
+
+export interface Valid<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  principal: Principal;
+  traceId: string;
+}
+
+type Schema = z.ZodType;
+type Out<S> = S extends z.ZodType ? z.infer<S> : undefined;
+
+export interface RouteDef<PS extends Schema | undefined, QS extends Schema | undefined, BS extends Schema | undefined> {
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  /** Express path, e.g. `/customers/:id`. */
+  path: string;
+  summary: string;
+  tags: string[];
+  access: Access;
+  params?: PS;
+  query?: QS;
+  body?: BS;
+  headers?: Record<string, { description: string; required?: boolean }>;
+  /**
+   * Opt in to the Idempotency-Key layer (DESIGN.md §7): `required` refuses a request without the header, `optional`
+   * applies it when the header is sent. Not for public routes (all anonymous callers would share one key space).
+   */
+  idempotency?: IdempotencyMode;
+  responses: Record<number, { description: string; schema?: Schema; contentType?: string }>;
+  handler: (v: Valid<Out<PS>, Out<QS>, Out<BS>>, req: Request, res: Response) => Promise<void>;
+}
+
+/** Routes register here and in express at once, so /openapi.json is generated from the same zod schemas. */
+export class RouteRegistry {
+  readonly routes: RouteDef<Schema | undefined, Schema | undefined, Schema | undefined>[] = [];
+
+  constructor(
+    private readonly basePath: string,
+    private readonly tokens: TokenService,
+    /** Needed as soon as one route sets `idempotency`; `add` refuses such a route without it. */
+    private readonly idempotency?: Idempotency,
+  ) {}
+
+  add<PS extends Schema | undefined, QS extends Schema | undefined, BS extends Schema | undefined>(
+    router: Router,
+    def: RouteDef<PS, QS, BS>,
+  ): void {
+    const idempotency = def.idempotency ? this.idempotencyFor(def) : undefined;
+    this.routes.push(def as unknown as RouteDef<Schema | undefined, Schema | undefined, Schema | undefined>);
+    const handler: RequestHandler = async (req, res) => {
+      const principal = authenticate(this.tokens, req, def.access);
+      const ctx = requestContext.get();
+      if (ctx) ctx.principal = principal;
+      const key = def.idempotency ? readIdempotencyKey(req, def.idempotency) : undefined;
+      const v = {
+        params: def.params ? parsePart(def.params, req.params, 'params') : undefined,
+        query: def.query ? parsePart(def.query, req.query, 'query') : undefined,
+        body: def.body ? parsePart(def.body, req.body ?? {}, 'body') : undefined,
+        principal,
+        traceId: String(res.locals.traceId),
+      } as Valid<Out<PS>, Out<QS>, Out<BS>>;
+      if (idempotency === undefined || key === undefined) {
+        await def.handler(v, req, res);
+        return;
+      }
+      // Validation has passed: a refused request never touches the key. The hash covers what the handler receives.
+      const scope = { principal: principalKey(principal), method: req.method, path: scopePath(req, def.path, v.params), key };
+      const hash = requestHash({ query: v.query, body: def.body ? v.body : req.body });
+      await idempotency.run(scope, hash, res, () => def.handler(v, req, res));
+    };
+    router[def.method](def.path, handler);
+  }
+
+  private idempotencyFor(def: { method: string; path: string; access: Access }): Idempotency {
+    if (def.access === 'public') {
+      throw new Error(`${def.method.toUpperCase()} ${def.path}: idempotency needs an authenticated route (keys are scoped per principal)`);
+    }
+    if (!this.idempotency) {
+      throw new Error(`${def.method.toUpperCase()} ${def.path}: idempotency is set but the RouteRegistry was built without an Idempotency store`);
+    }
+    return this.idempotency;
+  }
+
+  openapi(info: { title: string; version: string; description?: string }): Record<string, unknown> {
+    const paths: Record<string, Record<string, unknown>> = {};
+    const problem = { $ref: '#/components/schemas/Problem' };
+    for (const r of this.routes) {
+      const oasPath = (this.basePath + r.path).replace(/:(\w+)/g, '{$1}');
+      const parameters: unknown[] = [];
+      for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+        if (!schema) continue;
+        const js = toJson(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+        for (const [name, s] of Object.entries(js.properties ?? {})) {
+          parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s });
+        }
+      }
+      if (r.idempotency && !r.headers?.[IDEMPOTENCY_KEY_HEADER]) {
+        parameters.push({
+          name: IDEMPOTENCY_KEY_HEADER,
+          in: 'header',
+          required: r.idempotency === 'required',
+          description: 'One key per operation (8–255 printable ASCII). A retry with the same key and body gets the first response again (header Idempotent-Replayed: true).',
+          schema: { type: 'string', minLength: 8, maxLength: 255 },
+        });
+      }
+      for (const [name, h] of Object.entries(r.headers ?? {})) {
+        parameters.push({ name, in: 'header', required: h.required ?? false, description: h.description, schema: { type: 'string' } });
+      }
+      const responses: Record<string, unknown> = {};
+      for (const [status, resp] of Object.entries(r.responses)) {
+        responses[status] = {
+          description: resp.description,
+          ...(resp.schema ? { content: { [resp.contentType ?? 'application/json']: { schema: toJson(resp.schema, 'output') } } } : {}),
+        };
+      }
+      const std = r.access === 'public' ? [400, 404, 503] : [400, 401, 403, 404, 503];
+      if (r.idempotency) std.push(409, 422);
+      for (const s of std) responses[String(s)] ??= { description: 'Problem', content: { 'application/problem+json': { schema: problem } } };
+      (paths[oasPath] ??= {})[r.method] = {
+        summary: r.summary,
+        tags: r.tags,
+        ...(r.access === 'public' ? { security: [] } : {}),
+        ...(r.access !== 'public' ? { 'x-access': r.access } : {}),
+        parameters,
+        ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJson(r.body, 'input') } } } } : {}),
+        responses,
+      };
+    }
+    return {
+      openapi: '3.0.3',
+      info,
+      servers: [{ url: '/' }],
+      paths,
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        schemas: {
+          Problem: {
+            type: 'object',
+            description: 'RFC 9457 problem details',
+            properties: {
+              type: { type: 'string' },
+              title: { type: 'string' },
+              status: { type: 'integer' },
+              detail: { type: 'string' },
+              instance: { type: 'string' },
+              trace_id: { type: 'string' },
+              code: { type: 'string' },
+              errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } } },
+            },
+            required: ['type', 'title', 'status'],
+          },
+        },
+      },
+      security: [{ bearer: [] }],
+    };
+  }
+}
+
+function toJson(schema: Schema, io: 'input' | 'output'): unknown {
+  return z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' });
+}
+
+function authenticate(tokens: TokenService, req: Request, access: Access): Principal {
+  if (access === 'public') return { kind: 'system' };
+  const header = req.header('authorization');
+  const m = header?.match(/^Bearer\s+(\S+)$/i);
+  if (!m || !m[1]) throw new AppError('unauthorized', 'A Bearer access token is required.');
+  const p = tokens.verifyAccess(m[1]);
+  if (p.kind === 'staff') {
+    if (!access.staff) throw new AppError('forbidden', 'Staff accounts cannot use this endpoint.');
+    if (access.staff !== 'any' && !p.roles.includes('manager') && !p.roles.some((r) => access.staff!.includes(r))) {
+      throw new AppError('forbidden', `This needs one of the roles: ${access.staff.join(', ')}.`);
+    }
+    return p;
+  }
+  if (p.kind === 'customer') {
+    if (!access.customer) throw new AppError('forbidden', 'Customers cannot use this endpoint.');
+    if (access.customer === 'bound' && p.partnerId === null) {
+      throw new AppError('forbidden', 'Bind your phone number first (POST /api/v1/auth/wechat/phone).', { code: 'PHONE_NOT_BOUND' });
+    }
+    return p;
+  }
+  throw new AppError('unauthorized', 'The token is invalid.');
+}

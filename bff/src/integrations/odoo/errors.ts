@@ -1,0 +1,108 @@
+import { AppError, type ErrorType } from '../../http/errors';
+
+/** Stable codes our addon puts in its messages (docs/odoo-contract.md), and what each means over HTTP. */
+export const DRM_CODES: Record<string, ErrorType> = {
+  DRM_PHONE_INVALID: 'unprocessable',
+  DRM_PLATE_INVALID: 'unprocessable',
+  DRM_VIN_INVALID: 'unprocessable',
+  DRM_VALIDATION: 'unprocessable',
+  DRM_DUP_PHONE: 'conflict',
+  DRM_DUP_PLATE: 'conflict',
+  DRM_DUP_VIN: 'conflict',
+  DRM_DUP_KEY: 'conflict',
+  DRM_IDENTITY_BOUND: 'conflict',
+  DRM_WO_STATE: 'conflict',
+  DRM_QUOTE_STATE: 'conflict',
+  DRM_STALE: 'conflict',
+  DRM_NO_STOCK: 'conflict',
+  DRM_FORBIDDEN: 'forbidden',
+  DRM_NOT_FOUND: 'not_found',
+};
+
+const CODE_RE = /\b(DRM_[A-Z_]+):\s*/;
+const CONSTRAINT_PREFIX = /^The operation cannot be completed:\s*/;
+const MISSING_RE = /^Record does not exist or has been deleted/;
+
+/** The transport-neutral shape of an Odoo fault. */
+export interface RawFault {
+  transport: 'jsonrpc' | 'xmlrpc';
+  /** JSON-RPC: error.data.name, e.g. odoo.exceptions.ValidationError. */
+  name?: string;
+  /** XML-RPC: faultCode (1 server error, 2 UserError & subclasses, 3 AccessDenied, 4 AccessError). */
+  faultCode?: number;
+  message: string;
+}
+
+export type FaultClass = 'user' | 'validation' | 'missing' | 'access' | 'access_denied' | 'server';
+
+export function classify(f: RawFault): FaultClass {
+  if (f.transport === 'jsonrpc') {
+    switch (f.name) {
+      case 'odoo.exceptions.ValidationError':
+        return 'validation';
+      case 'odoo.exceptions.MissingError':
+        return 'missing';
+      case 'odoo.exceptions.AccessError':
+        return 'access';
+      case 'odoo.exceptions.AccessDenied':
+        return 'access_denied';
+      case 'odoo.exceptions.UserError':
+      case 'odoo.exceptions.RedirectWarning':
+        return 'user';
+      default:
+        return 'server';
+    }
+  }
+  switch (f.faultCode) {
+    case 2:
+      // XML-RPC folds every UserError subclass into code 2: recover MissingError by its (en_US) text.
+      return MISSING_RE.test(f.message) ? 'missing' : 'user';
+    case 3:
+      return 'access_denied';
+    case 4:
+      return 'access';
+    default:
+      return 'server';
+  }
+}
+
+/** Odoo fault → AppError. Never a bare 500: unknown server faults are a 502 with nothing internal. */
+export function faultToAppError(f: RawFault): AppError {
+  const cls = classify(f);
+  const m = cls === 'server' ? null : f.message.match(CODE_RE);
+  const code = m?.[1];
+  const detail = humanDetail(f.message);
+  if (code) {
+    const type = DRM_CODES[code] ?? 'unprocessable';
+    return new AppError(type, detail, { code });
+  }
+  switch (cls) {
+    case 'missing':
+      return new AppError('not_found', 'The record does not exist or has been deleted.', { code: 'ODOO_MISSING' });
+    case 'access':
+      return new AppError('forbidden', 'Odoo refused access to this record.', { code: 'ODOO_ACCESS' });
+    case 'access_denied':
+      return new AppError('unavailable', 'The BFF could not authenticate with Odoo.', { code: 'ODOO_AUTH', retryAfterS: 30 });
+    case 'validation':
+    case 'user':
+      return new AppError('unprocessable', detail, { code: 'ODOO_VALIDATION' });
+    case 'server':
+      return new AppError('bad_gateway', 'Odoo could not process the request.', { code: 'ODOO_ERROR', cause: f.message });
+  }
+}
+
+function humanDetail(message: string): string {
+  return message.replace(CONSTRAINT_PREFIX, '').replace(CODE_RE, '').trim() || 'Odoo refused the request.';
+}
+
+/** Connection refused/reset, timeouts, 5xx without a fault body. */
+export class OdooUnavailableError extends AppError {
+  constructor(
+    readonly reason: 'timeout' | 'connection' | 'http',
+    detail: string,
+    cause?: unknown,
+  ) {
+    super('unavailable', detail, { code: 'ODOO_UNAVAILABLE', retryAfterS: 5, cause });
+    this.name = 'OdooUnavailableError';
+  }
+}

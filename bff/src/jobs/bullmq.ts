@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { QueueName, type JobName } from './names';
+import {
+  assertAllHandlers,
+  assertJobName,
+  BACKOFF_JITTER,
+  COMPLETED_RETENTION,
+  DEFAULT_BACKOFF_MS,
+  DEFAULT_JOB_ATTEMPTS,
+  FAILED_LIST_DEFAULT_LIMIT,
+  FAILED_RETENTION,
+  PermanentJobError,
+  QueueClosedError,
+  validateAddOptions,
+  type AddJobOptions,
+  type AddJobResult,
+  type FailedJob,
+  type JobHandler,
+  type JobQueue,
+} from './queue';
+
+/** The only module that imports bullmq and ioredis. */
+export interface BullmqQueueOptions {
+  redisUrl: string;
+  /** Namespaces every Redis key (BullMQ's default is 'bull'); tests use one per test. */
+  prefix?: string;
+  concurrency?: number;
+  queueName?: string;
+  /** Connection and worker errors (Redis down…); job failures are not errors here. */
+  onError?: (err: Error) => void;
+}
+
+/**
+ * What is stored as BullMQ job data: the payload, the trace id, and a nonce telling our add from an earlier one —
+ * BullMQ answers a duplicate id with the id alone, exactly as it answers a new job.
+ */
+interface Envelope {
+  d?: unknown;
+  t?: string;
+  n: string;
+}
+
+const envelopeOf = (job: Job): Partial<Envelope> => (job.data ?? {}) as Partial<Envelope>;
+
+export class BullmqJobQueue implements JobQueue {
+  readonly kind = 'bullmq' as const;
+  private readonly handlers = new Map<JobName, JobHandler<unknown>>();
+  private readonly connection: Redis;
+  private readonly queue: Queue;
+  private worker?: Worker;
+  private workerConnection?: Redis;
+  private closing?: Promise<void>;
+
+  constructor(private readonly opts: BullmqQueueOptions) {
+    const onError = opts.onError ?? ((err: Error) => console.error(`[jobs] ${err.message}`));
+    this.connection = new Redis(opts.redisUrl, { connectionName: 'drmoto-bff:queue' });
+    this.connection.on('error', onError);
+    this.queue = new Queue(opts.queueName ?? QueueName.Default, { connection: this.connection, prefix: opts.prefix });
+    this.queue.on('error', onError);
+  }
+
+  register<T>(name: JobName, handler: JobHandler<T>): void {
+    if (this.handlers.has(name)) {
+      throw new Error(`a handler for job ${name} is already registered`);
+    }
+    this.handlers.set(name, handler as JobHandler<unknown>);
+  }
+
+  async start(): Promise<void> {
+    this.assertOpen();
+    assertAllHandlers(new Set(this.handlers.keys()));
+    if (this.worker) {
+      return;
+    }
+    // The worker blocks on Redis; BullMQ requires its commands to wait out a reconnect rather than fail.
+    this.workerConnection = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null, connectionName: 'drmoto-bff:worker' });
+    const onError = this.opts.onError ?? ((err: Error) => console.error(`[jobs] ${err.message}`));
+    this.workerConnection.on('error', onError);
+    this.worker = new Worker(this.queue.name, (job) => this.process(job), {
+      connection: this.workerConnection,
+      prefix: this.opts.prefix,
+      concurrency: Math.max(1, Math.trunc(this.opts.concurrency ?? 1)),
+    });
+    this.worker.on('error', onError);
+    await this.worker.waitUntilReady();
+  }
+
+  async add<T>(name: JobName, data: T, opts: AddJobOptions): Promise<AddJobResult> {
+    this.assertOpen();
+    validateAddOptions(opts);
+    const nonce = randomUUID();
+    const envelope: Envelope = { d: data, t: opts.traceId, n: nonce };
+    await this.queue.add(name, envelope, {
+      jobId: opts.jobId,
+      attempts: opts.attempts ?? DEFAULT_JOB_ATTEMPTS,
+      backoff: { type: 'exponential', delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS, jitter: BACKOFF_JITTER },
+      delay: opts.delayMs,
+      removeOnComplete: { age: COMPLETED_RETENTION.ageSeconds, count: COMPLETED_RETENTION.count },
+      removeOnFail: { age: FAILED_RETENTION.ageSeconds, count: FAILED_RETENTION.count },
+    });
+    const stored = await this.queue.getJob(opts.jobId);
+    // Gone already means ours ran and was removed: an earlier job would have blocked the add, not vanished since.
+    const added = !stored || envelopeOf(stored).n === nonce;
+    return { id: opts.jobId, added };
+  }
+
+  async getFailed(opts: { limit?: number } = {}): Promise<FailedJob[]> {
+    const limit = Math.max(1, opts.limit ?? FAILED_LIST_DEFAULT_LIMIT);
+    const jobs = await this.queue.getFailed(0, limit - 1);
+    return jobs.map((job) => {
+      const envelope = envelopeOf(job);
+      return {
+        id: job.id ?? '',
+        name: job.name as JobName,
+        data: envelope.d,
+        traceId: envelope.t,
+        attemptsMade: job.attemptsMade,
+        failedReason: job.failedReason ?? '',
+        failedAt: job.finishedOn === undefined ? undefined : new Date(job.finishedOn),
+      };
+    });
+  }
+
+  async retry(jobId: string): Promise<boolean> {
+    this.assertOpen();
+    const job = await this.queue.getJob(jobId);
+    if (!job || !(await job.isFailed())) {
+      return false;
+    }
+    try {
+      // A fresh set of attempts: a manager retries after fixing the cause (Odoo back up).
+      await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+      return true;
+    } catch (err) {
+      // Another process retried it between the check and here.
+      if (!(await job.isFailed())) {
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  async ping(): Promise<void> {
+    this.assertOpen();
+    await this.connection.ping();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      try {
+        // Worker.close waits for running jobs to finish.
+        await this.worker?.close();
+        await this.queue.close();
+      } finally {
+        await Promise.all([quietly(this.connection), this.workerConnection && quietly(this.workerConnection)]);
+      }
+    })();
+    return this.closing;
+  }
+
+  /** Deletes everything under this queue name and prefix (tests). */
+  static async obliterate(opts: Pick<BullmqQueueOptions, 'redisUrl' | 'prefix' | 'queueName'>): Promise<void> {
+    const connection = new Redis(opts.redisUrl);
+    const queue = new Queue(opts.queueName ?? QueueName.Default, { connection, prefix: opts.prefix });
+    try {
+      await queue.obliterate({ force: true });
+    } finally {
+      await queue.close();
+      await quietly(connection);
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closing) {
+      throw new QueueClosedError();
+    }
+  }
+
+  private async process(job: Job): Promise<void> {
+    const name: unknown = job.name;
+    try {
+      assertJobName(name);
+    } catch (err) {
+      throw new UnrecoverableError((err as Error).message);
+    }
+    const handler = this.handlers.get(name);
+    if (!handler) {
+      throw new UnrecoverableError(`no handler registered for job ${name}`);
+    }
+    const envelope = envelopeOf(job);
+    try {
+      await handler({ id: job.id ?? '', name, data: envelope.d, attempt: job.attemptsMade + 1, traceId: envelope.t });
+    } catch (err) {
+      if (err instanceof PermanentJobError) {
+        throw new UnrecoverableError(err.message);
+      }
+      throw err;
+    }
+  }
+}
+
+async function quietly(connection: Redis): Promise<void> {
+  try {
+    await connection.quit();
+  } catch {
+    connection.disconnect();
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The one behavioural spec both queue drivers must pass (run by inprocess.test.ts and bullmq.test.ts). Not a test
+ * file itself: `.spec.ts` is outside Jest's testMatch and the build. No timing assertions: tests wait for what the
+ * handlers report, or poll an observable state with a generous deadline.
+ */
+import { JobName } from './names';
+import { InvalidJobIdError, MissingJobHandlerError, PermanentJobError, QueueClosedError, type JobItem, type JobQueue } from './queue';
+
+export interface QueueFixture {
+  queue: JobQueue;
+  cleanup(): Promise<void>;
+}
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) {
+      return value;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const failedIds = async (queue: JobQueue): Promise<string[]> => (await queue.getFailed()).map((job) => job.id);
+
+export function describeJobQueue(title: string, makeQueue: () => Promise<QueueFixture>): void {
+  describe(title, () => {
+    let fixture: QueueFixture | undefined;
+    const open = async (): Promise<JobQueue> => {
+      fixture = await makeQueue();
+      return fixture.queue;
+    };
+
+    afterEach(async () => {
+      await fixture?.cleanup();
+      fixture = undefined;
+    });
+
+    describe('start', () => {
+      it('refuses to start while a JobName has no handler', async () => {
+        const queue = await open();
+        const err = await queue.start().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(MissingJobHandlerError);
+        expect((err as MissingJobHandlerError).missing).toContain(JobName.Housekeeping);
+      });
+
+      it('refuses a second handler for the same job', async () => {
+        const queue = await open();
+        queue.register(JobName.Housekeeping, async () => undefined);
+        expect(() => queue.register(JobName.Housekeeping, async () => undefined)).toThrow(/already registered/);
+      });
+    });
+
+    describe('add', () => {
+      it('runs the handler with the data, id, attempt and trace id', async () => {
+        const queue = await open();
+        const seen = deferred<JobItem<{ workOrderId: number }>>();
+        queue.register<{ workOrderId: number }>(JobName.Housekeeping, async (job) => seen.resolve(job));
+        await queue.start();
+        const result = await queue.add(JobName.Housekeeping, { workOrderId: 42 }, { jobId: 'hk-run', traceId: 'trace-1' });
+        expect(result).toEqual({ id: 'hk-run', added: true });
+        expect(await seen.promise).toEqual({
+          id: 'hk-run',
+          name: JobName.Housekeeping,
+          data: { workOrderId: 42 },
+          attempt: 1,
+          traceId: 'trace-1',
+        });
+      });
+
+      it('queues jobs added before start and runs them once started', async () => {
+        const queue = await open();
+        const seen = deferred<string>();
+        queue.register(JobName.Housekeeping, async (job) => seen.resolve(job.id));
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-early' });
+        await queue.start();
+        expect(await seen.promise).toBe('hk-early');
+      });
+
+      it('treats an id that exists as a no-op, while running and after completion', async () => {
+        const queue = await open();
+        const runs: Array<{ id: string; data: unknown }> = [];
+        const started = deferred();
+        const release = deferred();
+        const marker = deferred();
+        queue.register(JobName.Housekeeping, async (job) => {
+          runs.push({ id: job.id, data: job.data });
+          if (job.id === 'hk-dup') {
+            started.resolve();
+            await release.promise;
+          }
+          if (job.id === 'hk-marker') {
+            marker.resolve();
+          }
+        });
+        await queue.start();
+        expect(await queue.add(JobName.Housekeeping, { n: 1 }, { jobId: 'hk-dup' })).toEqual({ id: 'hk-dup', added: true });
+        await started.promise;
+        expect(await queue.add(JobName.Housekeeping, { n: 2 }, { jobId: 'hk-dup' })).toEqual({ id: 'hk-dup', added: false });
+        release.resolve();
+        // One worker, FIFO: had the duplicate been queued it would run before the marker.
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-marker' });
+        await marker.promise;
+        expect(await queue.add(JobName.Housekeeping, { n: 3 }, { jobId: 'hk-dup' })).toEqual({ id: 'hk-dup', added: false });
+        expect(runs).toEqual([
+          { id: 'hk-dup', data: { n: 1 } },
+          { id: 'hk-marker', data: {} },
+        ]);
+      });
+
+      it.each(['123', '0', '-1', '007', 'settle:1', ''])('rejects the job id %p', async (jobId) => {
+        const queue = await open();
+        await expect(queue.add(JobName.Housekeeping, {}, { jobId })).rejects.toBeInstanceOf(InvalidJobIdError);
+      });
+
+      it('runs a delayed job after its delay', async () => {
+        const queue = await open();
+        const seen = deferred<string>();
+        queue.register(JobName.Housekeeping, async (job) => seen.resolve(job.id));
+        await queue.start();
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-delayed', delayMs: 20 });
+        expect(await seen.promise).toBe('hk-delayed');
+      });
+    });
+
+    describe('failures', () => {
+      it('retries a transient failure with backoff until it succeeds', async () => {
+        const queue = await open();
+        const attempts: number[] = [];
+        const done = deferred();
+        queue.register(JobName.Housekeeping, async (job) => {
+          attempts.push(job.attempt);
+          if (job.attempt < 3) {
+            throw new Error(`Odoo unavailable (attempt ${job.attempt})`);
+          }
+          done.resolve();
+        });
+        await queue.start();
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-transient', attempts: 5, backoffMs: 5 });
+        await done.promise;
+        expect(attempts).toEqual([1, 2, 3]);
+        expect(await failedIds(queue)).toEqual([]);
+      });
+
+      it('fails a permanent error at once and lists it', async () => {
+        const queue = await open();
+        let calls = 0;
+        queue.register(JobName.Housekeeping, async () => {
+          calls++;
+          throw new PermanentJobError('bad payload');
+        });
+        await queue.start();
+        await queue.add(JobName.Housekeeping, { n: 1 }, { jobId: 'hk-permanent', attempts: 5, backoffMs: 5, traceId: 't-9' });
+        const [failed] = await eventually(async () => {
+          const list = await queue.getFailed();
+          return list.length > 0 ? list : undefined;
+        }, 'the failed job');
+        expect(failed).toEqual({
+          id: 'hk-permanent',
+          name: JobName.Housekeeping,
+          data: { n: 1 },
+          traceId: 't-9',
+          attemptsMade: 1,
+          failedReason: 'bad payload',
+          failedAt: expect.any(Date),
+        });
+        expect(calls).toBe(1);
+      });
+
+      it('lists a job that used up its attempts', async () => {
+        const queue = await open();
+        queue.register(JobName.Housekeeping, async (job) => {
+          throw new Error(`still down (attempt ${job.attempt})`);
+        });
+        await queue.start();
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-exhausted', attempts: 2, backoffMs: 5 });
+        const failed = await eventually(async () => (await queue.getFailed())[0], 'the failed job');
+        expect(failed).toMatchObject({ id: 'hk-exhausted', attemptsMade: 2, failedReason: 'still down (attempt 2)' });
+      });
+
+      it('retry() runs a failed job again with fresh attempts', async () => {
+        const queue = await open();
+        const rerun = deferred<number>();
+        let calls = 0;
+        queue.register(JobName.Housekeeping, async (job) => {
+          calls++;
+          if (calls === 1) {
+            throw new PermanentJobError('Odoo refused');
+          }
+          rerun.resolve(job.attempt);
+        });
+        await queue.start();
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-retry' });
+        await eventually(async () => ((await failedIds(queue)).includes('hk-retry') ? true : undefined), 'the failed job');
+        expect(await queue.retry('hk-retry')).toBe(true);
+        expect(await rerun.promise).toBe(1);
+        await eventually(async () => ((await failedIds(queue)).length === 0 ? true : undefined), 'an empty failed list');
+        expect(await queue.retry('hk-retry')).toBe(false);
+        expect(await queue.retry('hk-missing')).toBe(false);
+      });
+    });
+
+    describe('ping', () => {
+      it('answers while open', async () => {
+        const queue = await open();
+        await expect(queue.ping()).resolves.toBeUndefined();
+      });
+    });
+
+    describe('close', () => {
+      it('waits for a running job to finish', async () => {
+        const queue = await open();
+        const events: string[] = [];
+        const started = deferred();
+        const release = deferred();
+        queue.register(JobName.Housekeeping, async () => {
+          started.resolve();
+          await release.promise;
+          events.push('job finished');
+        });
+        await queue.start();
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-slow' });
+        await started.promise;
+        const closed = queue.close().then(() => events.push('queue closed'));
+        events.push('releasing');
+        release.resolve();
+        await closed;
+        expect(events).toEqual(['releasing', 'job finished', 'queue closed']);
+      });
+
+      it('refuses new jobs once closed', async () => {
+        const queue = await open();
+        await queue.close();
+        await expect(queue.add(JobName.Housekeeping, {}, { jobId: 'hk-late' })).rejects.toBeInstanceOf(QueueClosedError);
+      });
+    });
+  });
+}

@@ -1,0 +1,22 @@
+import { z } from 'zod';
+
+/** Shared pieces of request schemas. Every object schema is `.strict()`: unknown fields are an error. */
+export const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
+export type IdParam = z.infer<typeof idParam>;
+
+export const pageQuery = {
+  page: z.coerce.number().int().min(1).max(10_000).default(1),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+};
+
+/** Trimmed text with a length cap; control characters refused. */
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'must not contain control characters');
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), total: z.number().int(), page: z.number().int(), limit: z.number().int() });

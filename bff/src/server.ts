@@ -1,0 +1,87 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from './app';
+import { ConfigError, loadConfig, type Config } from './config';
+import { buildContainer, type Container } from './container';
+import { createLogger, type Logger } from './logger';
+
+export interface RunningServer {
+  url: string;
+  server: Server;
+  container: Container;
+  /** Stops taking connections, drains in-flight requests (up to the timeout), then closes dependencies. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+  const container = await buildContainer(config, logger);
+  let draining = false;
+  // Readiness goes down first so a load balancer stops sending new requests during the drain.
+  container.deps.checks.shutdown = async () => {
+    if (draining) throw new Error('shutting down');
+  };
+  const app = createApp(container.deps);
+  const server = app.listen(config.http.port, config.http.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
+  const addr = server.address() as AddressInfo;
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
+  const url = `http://${host}:${addr.port}`;
+
+  let closing: Promise<void> | undefined;
+  const shutdown = (reason = 'shutdown') =>
+    (closing ??= (async () => {
+      draining = true;
+      logger.info('draining', { reason, timeout_ms: config.http.shutdownTimeoutMs });
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => {
+        logger.warn('drain timeout: closing remaining connections');
+        server.closeAllConnections();
+      }, config.http.shutdownTimeoutMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
+      await container.close();
+      logger.info('stopped');
+    })());
+
+  return { url, server, container, shutdown };
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const logger = createLogger({ level: config.log.level });
+  const running = await startServer(config, logger);
+  logger.info('listening', { url: running.url, odoo: config.odoo.url, transport: config.odoo.transport, store: running.container.db.kind, queue: running.container.queue.kind });
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      running.shutdown(sig).then(
+        () => process.exit(0),
+        (e: unknown) => {
+          logger.error('shutdown failed', { err: e });
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+if (require.main === module) {
+  main().catch((e: unknown) => {
+    process.stderr.write(`fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,108 @@
+import { Writable } from 'node:stream';
+import { loadConfig, type Config } from '../src/config';
+import { createLogger } from '../src/logger';
+import { startServer, type RunningServer } from '../src/server';
+import { startOdooMock, type OdooMock } from '../../mocks/odoo/server';
+import { startWechatMock, type WechatMock } from '../../mocks/wechat/server';
+
+export interface Harness {
+  bff: RunningServer;
+  odoo: OdooMock;
+  wechat: WechatMock;
+  config: Config;
+  /** Every log line written, parsed. */
+  logs: Record<string, unknown>[];
+  close(): Promise<void>;
+  staffToken(login: string, password?: string): Promise<string>;
+  customerLogin(userCode: string, phoneCode?: string): Promise<{ access_token: string; refresh_token: string; user: Record<string, unknown> }>;
+  req(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
+}
+
+/** The real BFF on port 0 against the Odoo and WeChat mocks (also on port 0), PGlite in memory, in-process queue. */
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+  const odoo = await startOdooMock({ port: 0 });
+  const wechat = await startWechatMock();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'debug',
+    ODOO_URL: odoo.url,
+    ODOO_DB: odoo.db,
+    ODOO_USER: 'bff',
+    ODOO_PASSWORD: 'bff',
+    PGLITE_DIR: 'memory://',
+    JWT_SECRET: 'test-secret-test-secret-test-secret!',
+    WECHAT_APPID: wechat.appId,
+    WECHAT_SECRET: wechat.secret,
+    WECHAT_API_BASE: wechat.url,
+    SHUTDOWN_TIMEOUT_MS: '2000',
+    RATE_LIMIT_AUTH_PER_MIN: '1000',
+    ...env,
+  });
+  const logs: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) logs.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const logger = createLogger({ level: 'debug', stream });
+  const bff = await startServer(config, logger);
+
+  const req: Harness['req'] = async (method, path, opts = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined = opts.raw;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const res = await fetch(bff.url + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, headers: res.headers, body: parsed, text };
+  };
+
+  return {
+    bff,
+    odoo,
+    wechat,
+    config,
+    logs,
+    req,
+    async staffToken(login, password = 'demo') {
+      const r = await req('POST', '/api/v1/auth/staff/login', { body: { login, password } });
+      if (r.status !== 200) throw new Error(`staff login ${login}: ${r.status} ${r.text}`);
+      return r.body.access_token as string;
+    },
+    async customerLogin(userCode, phoneCode) {
+      let r = await req('POST', '/api/v1/auth/wechat/login', { body: { code: `user-${userCode}` } });
+      if (r.status !== 200) throw new Error(`wechat login: ${r.status} ${r.text}`);
+      if (phoneCode) {
+        r = await req('POST', '/api/v1/auth/wechat/phone', { token: r.body.access_token, body: { code: phoneCode } });
+        if (r.status !== 200) throw new Error(`bind phone: ${r.status} ${r.text}`);
+      }
+      return r.body;
+    },
+    async close() {
+      await bff.shutdown('test');
+      await odoo.close();
+      await wechat.close();
+    },
+  };
+}
+
+/** RFC 9457 body check shared by the error-path tests. */
+export function expectProblem(r: { status: number; headers: Headers; body: any }, status: number, code?: string): void {
+  expect(r.status).toBe(status);
+  expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  expect(r.body).toEqual(expect.objectContaining({ type: expect.stringMatching(/^urn:drmoto:problem:/), title: expect.any(String), status, trace_id: expect.any(String) }));
+  if (code) expect(r.body.code).toBe(code);
+  expect(JSON.stringify(r.body)).not.toMatch(/Traceback|\.py"|at .*\.ts:\d+/);
+}

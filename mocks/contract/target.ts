@@ -1,0 +1,59 @@
+import { randomInt } from 'node:crypto';
+import { createLogger } from '../../bff/src/logger';
+import { OdooClient, type OdooConfig } from '../../bff/src/integrations/odoo/client';
+import { startOdooMock, type OdooMock } from '../odoo/server';
+
+/**
+ * The contract suite runs against the mock by default and against a real Odoo when ODOO_URL is set
+ * (with ODOO_DB, ODOO_USER, ODOO_PASSWORD of the integration user; staff users of the seed must exist).
+ */
+export interface Target {
+  kind: 'mock' | 'real';
+  url: string;
+  db: string;
+  client(transport: 'jsonrpc' | 'xmlrpc', user?: { login: string; password: string }): OdooClient;
+  close(): Promise<void>;
+}
+
+export async function openTarget(): Promise<Target> {
+  let mock: OdooMock | undefined;
+  let base: Omit<OdooConfig, 'transport'>;
+  if (process.env.ODOO_URL) {
+    base = {
+      url: process.env.ODOO_URL,
+      db: process.env.ODOO_DB ?? 'drmoto',
+      user: process.env.ODOO_USER ?? 'bff',
+      password: process.env.ODOO_PASSWORD ?? 'bff',
+      timeoutMs: 30_000,
+      maxSockets: 8,
+      readRetries: 1,
+    };
+  } else {
+    mock = await startOdooMock({ port: 0 });
+    base = { url: mock.url, db: mock.db, user: 'bff', password: 'bff', timeoutMs: 10_000, maxSockets: 8, readRetries: 1 };
+  }
+  const logger = createLogger({ silent: true });
+  const clients: OdooClient[] = [];
+  return {
+    kind: mock ? 'mock' : 'real',
+    url: base.url,
+    db: base.db,
+    client(transport, user) {
+      const c = new OdooClient({ ...base, transport, ...(user ? { user: user.login, password: user.password } : {}) }, logger);
+      clients.push(c);
+      return c;
+    },
+    async close() {
+      for (const c of clients) c.close();
+      await mock?.close();
+    },
+  };
+}
+
+/** Unique data per run, so the suite can run again on the same real database. */
+export const unique = {
+  phone: () => `139${String(randomInt(0, 99_999_999)).padStart(8, '0')}`,
+  plate: () => `粤Z${Array.from({ length: 5 }, () => 'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789'[randomInt(0, 34)]).join('')}`,
+  vin: () => Array.from({ length: 17 }, () => 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789'[randomInt(0, 33)]).join(''),
+  tag: () => `c${Date.now().toString(36)}${randomInt(0, 1e6).toString(36)}`,
+};

@@ -1,0 +1,32 @@
+import type { ModelDef } from '../orm/types';
+
+const TZS: Array<[string, string]> = (Intl as unknown as { supportedValuesOf(k: string): string[] })
+  .supportedValuesOf('timeZone')
+  .concat(['UTC'])
+  .filter((tz, i, all) => all.indexOf(tz) === i)
+  .sort()
+  .map((tz) => [tz, tz]);
+
+export const resCompany: ModelDef = {
+  name: 'res.company',
+  description: 'Companies',
+  order: 'sequence, name',
+  fields: {
+    name: { type: 'char', string: 'Company Name', required: true },
+    sequence: { type: 'integer', string: 'Sequence', default: 10 },
+    partner_id: { type: 'many2one', string: 'Partner', relation: 'res.partner', required: true },
+    currency_id: { type: 'many2one', string: 'Currency', relation: 'res.currency', required: true },
+    active: { type: 'boolean', string: 'Active', default: true },
+    // drmoto_workshop/models/res_company.py
+    drmoto_tz: {
+      type: 'selection',
+      string: 'Shop time zone',
+      selection: TZS,
+      default: 'Asia/Shanghai',
+      required: true,
+      help: "Time zone of the shop: every 'by day' figure (reports, ledger) uses it.",
+    },
+  },
+  sqlConstraints: [{ name: 'name_uniq', unique: ['name'], message: 'The company name must be unique!' }],
+  acl: { 'base.group_user': 'r', 'base.group_erp_manager': 'rwcu' },
+};

@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Create the DrMoto users (and the demo customer) on a real Odoo 17 with drmoto_workshop installed.
+
+Idempotent, XML-RPC only, standard library only:
+
+    ODOO_URL=http://127.0.0.1:8069 ODOO_DB=drmoto ODOO_ADMIN_PASSWORD=admin scripts/odoo-setup-users.py
+
+Users (login / password -> workshop group): bff / bff -> integration; advisor, technician, keeper,
+cashier, manager / demo -> their role. Groups are SET (internal user + the one workshop group), so the
+default "Contact Creation" group is not granted to the read-only roles. Pass --users-only to skip the
+demo customer "Zhang San" (13800138000) and the vehicle 粤B12345.
+"""
+import os
+import sys
+import xmlrpc.client
+
+URL = os.environ.get("ODOO_URL", "http://127.0.0.1:8069").rstrip("/")
+DB = os.environ.get("ODOO_DB", "drmoto")
+ADMIN_LOGIN = os.environ.get("ODOO_ADMIN_LOGIN", "admin")
+ADMIN_PASSWORD = os.environ.get("ODOO_ADMIN_PASSWORD", "admin")
+
+USERS = [
+    # login, password, name, workshop group xml id
+    ("bff", "bff", "DrMoto BFF", "group_drmoto_integration"),
+    ("advisor", "demo", "Service Advisor", "group_drmoto_advisor"),
+    ("technician", "demo", "Technician", "group_drmoto_technician"),
+    ("keeper", "demo", "Warehouse Keeper", "group_drmoto_keeper"),
+    ("cashier", "demo", "Cashier", "group_drmoto_cashier"),
+    ("manager", "demo", "Workshop Manager", "group_drmoto_manager"),
+]
+
+
+def main(argv):
+    common = xmlrpc.client.ServerProxy(URL + "/xmlrpc/2/common")
+    models = xmlrpc.client.ServerProxy(URL + "/xmlrpc/2/object", allow_none=True)
+    uid = common.authenticate(DB, ADMIN_LOGIN, ADMIN_PASSWORD, {})
+    if not uid:
+        sys.exit("odoo-setup-users: cannot authenticate %s on %s/%s" % (ADMIN_LOGIN, URL, DB))
+
+    def call(model, method, *args, **kwargs):
+        return models.execute_kw(DB, uid, ADMIN_PASSWORD, model, method, list(args), kwargs)
+
+    def ref(module, name):
+        rows = call("ir.model.data", "search_read",
+                    [("module", "=", module), ("name", "=", name)], fields=["res_id"], limit=1)
+        if not rows:
+            sys.exit("odoo-setup-users: %s.%s not found (is drmoto_workshop installed?)" % (module, name))
+        return rows[0]["res_id"]
+
+    internal = ref("base", "group_user")
+    company_id = call("res.users", "read", [uid], ["company_id"])[0]["company_id"][0]
+    for login, password, name, group in USERS:
+        vals = {
+            "name": name,
+            "password": password,
+            "company_id": company_id,
+            "company_ids": [(6, 0, [company_id])],
+            "groups_id": [(6, 0, [internal, ref("drmoto_workshop", group)])],
+            "active": True,
+        }
+        found = call("res.users", "search", [("login", "=", login)], context={"active_test": False})
+        if found:
+            call("res.users", "write", found, vals)
+            print("updated %-10s uid=%s" % (login, found[0]))
+        else:
+            vals["login"] = login
+            new_uid = call("res.users", "create", vals, context={"no_reset_password": True})
+            print("created %-10s uid=%s" % (login, new_uid))
+
+    if "--users-only" in argv:
+        return
+    bff_uid = common.authenticate(DB, "bff", "bff", {})
+
+    def bff(model, method, *args, **kwargs):
+        return models.execute_kw(DB, bff_uid, "bff", model, method, list(args), kwargs)
+
+    customer = bff("res.partner", "drmoto_upsert_customer", {"name": "Zhang San", "phone": "13800138000"})
+    print("customer Zhang San id=%(id)s created=%(created)s" % customer)
+    if not bff("drmoto.vehicle", "search", [("plate_normalized", "=", "粤B12345"), ("company_id", "=", company_id)],
+               context={"active_test": False}):
+        vehicle_id = bff("drmoto.vehicle", "create",
+                         {"plate_no": "粤B12345", "partner_id": customer["id"], "company_id": company_id})
+        print("vehicle 粤B12345 id=%s" % vehicle_id)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
