@@ -1,7 +1,7 @@
 /** Two projects: everything that needs no external server, and the Odoo contract suite
  * (mock by default; a real Odoo when ODOO_URL is set). */
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
-const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'] };
+const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], setupFilesAfterEnv: ['<rootDir>/bff/test/jest.setup.ts'] };
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/bff/**/*.test.ts', '<rootDir>/mocks/odoo/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },

@@ -1,4 +1,6 @@
 /** Prints the README's configuration table from the zod env schema: `npx tsx scripts/config-table.ts`. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
 import { envSchema } from '../bff/src/config';
 
@@ -13,4 +15,11 @@ export function configTable(): string {
   return rows.join('\n');
 }
 
-if (require.main === module) process.stdout.write(configTable() + '\n');
+if (require.main === module) {
+  if (process.argv.includes('--write')) {
+    const file = path.join(__dirname, '..', 'README.md');
+    const readme = readFileSync(file, 'utf8');
+    const next = readme.replace(/(<!-- config-table:start[^>]*-->\n)[\s\S]*?(\n<!-- config-table:end -->)/, `$1${configTable()}$2`);
+    writeFileSync(file, next);
+  } else process.stdout.write(configTable() + '\n');
+}

@@ -6,9 +6,11 @@ Idempotent, XML-RPC only, standard library only:
     ODOO_URL=http://127.0.0.1:8069 ODOO_DB=drmoto ODOO_ADMIN_PASSWORD=admin scripts/odoo-setup-users.py
 
 Users (login / password -> workshop group): bff / bff -> integration; advisor, technician, keeper,
-cashier, manager / demo -> their role. Groups are SET (internal user + the one workshop group), so the
-default "Contact Creation" group is not granted to the read-only roles. Pass --users-only to skip the
-demo customer "Zhang San" (13800138000) and the vehicle 粤B12345.
+cashier, manager / demo -> their role (keeper also Inventory / User, as in the mock). Groups are SET
+(internal user + those groups), so the default "Contact Creation" group is not granted to the read-only
+roles. Pass --users-only to skip the demo customer "Zhang San" (13800138000), the vehicle 粤B12345 and the
+demo parts: storable products with list prices (the mock's seed), topped up to their seed quantity in the
+company's first warehouse.
 """
 import os
 import sys
@@ -20,13 +22,23 @@ ADMIN_LOGIN = os.environ.get("ODOO_ADMIN_LOGIN", "admin")
 ADMIN_PASSWORD = os.environ.get("ODOO_ADMIN_PASSWORD", "admin")
 
 USERS = [
-    # login, password, name, workshop group xml id
-    ("bff", "bff", "DrMoto BFF", "group_drmoto_integration"),
-    ("advisor", "demo", "Service Advisor", "group_drmoto_advisor"),
-    ("technician", "demo", "Technician", "group_drmoto_technician"),
-    ("keeper", "demo", "Warehouse Keeper", "group_drmoto_keeper"),
-    ("cashier", "demo", "Cashier", "group_drmoto_cashier"),
-    ("manager", "demo", "Workshop Manager", "group_drmoto_manager"),
+    # login, password, name, workshop group xml id, other groups (as in mocks/odoo/seed.ts)
+    ("bff", "bff", "DrMoto BFF", "group_drmoto_integration", ()),
+    ("advisor", "demo", "Service Advisor", "group_drmoto_advisor", ()),
+    ("technician", "demo", "Technician", "group_drmoto_technician", ()),
+    ("keeper", "demo", "Warehouse Keeper", "group_drmoto_keeper", (("stock", "group_stock_user"),)),
+    ("cashier", "demo", "Cashier", "group_drmoto_cashier", ()),
+    ("manager", "demo", "Workshop Manager", "group_drmoto_manager", ()),
+]
+
+# mocks/odoo/seed.ts SEED_PRODUCTS: default_code, name, list_price, standard_price, quantity on hand
+PRODUCTS = [
+    ("BP-F01", "Front brake pads (pair)", 180.0, 95.0, 24),
+    ("OIL-1L", "Engine oil 10W-40 1L", 85.0, 42.0, 60),
+    ("OF-001", "Oil filter", 45.0, 18.0, 30),
+    ("SP-001", "Spark plug", 38.0, 15.0, 40),
+    ("CK-520", "Chain kit 520", 560.0, 320.0, 6),
+    ("AF-001", "Air filter", 65.0, 28.0, 0),
 ]
 
 
@@ -49,13 +61,13 @@ def main(argv):
 
     internal = ref("base", "group_user")
     company_id = call("res.users", "read", [uid], ["company_id"])[0]["company_id"][0]
-    for login, password, name, group in USERS:
+    for login, password, name, group, extra in USERS:
         vals = {
             "name": name,
             "password": password,
             "company_id": company_id,
             "company_ids": [(6, 0, [company_id])],
-            "groups_id": [(6, 0, [internal, ref("drmoto_workshop", group)])],
+            "groups_id": [(6, 0, [internal, ref("drmoto_workshop", group)] + [ref(*xmlid) for xmlid in extra])],
             "active": True,
         }
         found = call("res.users", "search", [("login", "=", login)], context={"active_test": False})
@@ -81,6 +93,35 @@ def main(argv):
         vehicle_id = bff("drmoto.vehicle", "create",
                          {"plate_no": "粤B12345", "partner_id": customer["id"], "company_id": company_id})
         print("vehicle 粤B12345 id=%s" % vehicle_id)
+
+    # parts with stock: as admin (stock manager); the quantity is topped up, never lowered
+    for code, name, list_price, cost, qty in PRODUCTS:
+        found = call("product.product", "search_read", [("default_code", "=", code)],
+                     fields=["id", "product_tmpl_id", "qty_available"], context={"active_test": False})
+        if found:
+            product = found[0]
+            call("product.product", "write", [product["id"]], {"active": True, "list_price": list_price})
+            template_id = product["product_tmpl_id"][0]
+            on_hand = product["qty_available"]
+            state = "kept"
+        else:
+            # detailed_type 'product' = storable; taxes_id defaults to the company's sale tax
+            product_id = call("product.product", "create", {
+                "name": name, "default_code": code, "detailed_type": "product",
+                "list_price": list_price, "standard_price": cost,
+            })
+            template_id = call("product.product", "read", [product_id], ["product_tmpl_id"])[0]["product_tmpl_id"][0]
+            product = {"id": product_id}
+            on_hand = 0.0
+            state = "created"
+        if qty and on_hand < qty:
+            # the wizard applies an inventory adjustment in the company's first warehouse (WH/Stock)
+            wizard_id = call("stock.change.product.qty", "create", {
+                "product_id": product["id"], "product_tmpl_id": template_id, "new_quantity": qty,
+            })
+            call("stock.change.product.qty", "change_product_qty", [wizard_id])
+            on_hand = qty
+        print("product %-7s id=%s %s, on hand %s" % (code, product["id"], state, on_hand))
 
 
 if __name__ == "__main__":

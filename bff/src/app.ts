@@ -9,11 +9,14 @@ import { authRoutes } from './routes/auth/route';
 import { customerRoutes } from './routes/customers/route';
 import { systemRoutes, type HealthCheck } from './routes/system/route';
 import { vehicleRoutes } from './routes/vehicles/route';
+import { workOrderRoutes } from './routes/work-orders/route';
 import type { AuthService } from './services/auth.service';
 import type { CustomerService } from './services/customer.service';
 import type { TokenService } from './services/token.service';
 import type { VehicleService } from './services/vehicle.service';
+import type { WorkOrderService } from './services/work-order.service';
 import { AppError } from './http/errors';
+import type { Idempotency } from './http/idempotency';
 
 export const API_BASE = '/api/v1';
 export const VERSION = '0.1.0';
@@ -24,7 +27,10 @@ export interface AppDeps {
   auth: AuthService;
   customers: CustomerService;
   vehicles: VehicleService;
+  workOrders: WorkOrderService;
   checks: Record<string, HealthCheck>;
+  /** The Idempotency-Key layer (required as soon as a route opts in). */
+  idempotency?: Idempotency;
   options?: { trustProxy?: string; bodyLimit?: string; authPerMin?: number; docsEnabled?: boolean };
 }
 
@@ -48,7 +54,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
-  const registry = new RouteRegistry(API_BASE, deps.tokens);
+  const registry = new RouteRegistry(API_BASE, deps.tokens, deps.idempotency);
   app.use(
     systemRoutes({
       checks: deps.checks,
@@ -71,6 +77,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(authRoutes(registry, deps.auth, limiter));
   api.use(customerRoutes(registry, deps.customers));
   api.use(vehicleRoutes(registry, deps.vehicles));
+  api.use(workOrderRoutes(registry, deps.workOrders));
   app.use(API_BASE, api);
 
   app.use(notFoundHandler);

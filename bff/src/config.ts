@@ -51,6 +51,9 @@ export const envSchema = z.object({
   WECHAT_API_BASE: url(['http:', 'https:']).default('https://api.weixin.qq.com').describe('WeChat server API base (the demo points it at mocks/wechat).'),
   WECHAT_TIMEOUT_MS: int(5_000, 100).describe('Per-call timeout for WeChat server APIs.'),
 
+  IDEMPOTENCY_LEASE_MS: int(60_000, 1_000).describe('How long an in-flight Idempotency-Key blocks retries (409) before a crashed request frees it.'),
+  IDEMPOTENCY_RETENTION_H: int(24, 24).describe('Hours an Idempotency-Key and its stored response are kept (≥ 24).'),
+
   RATE_LIMIT_AUTH_PER_MIN: int(30, 1).describe('Login attempts per client IP per minute.'),
   BODY_LIMIT: z.string().default('100kb').describe('Largest accepted JSON body.'),
   DOCS_ENABLED: bool.default(true).describe('Serve /openapi.json.'),
@@ -77,6 +80,7 @@ export interface Config {
   jwt: { secret: string; issuer: string; accessTtlS: number; refreshTtlS: number };
   wechat: { appId: string; secret?: string; apiBase: string; timeoutMs: number };
   rateLimit: { authPerMin: number };
+  idempotency: { leaseMs: number; retentionMs: number };
   docsEnabled: boolean;
 }
 
@@ -123,6 +127,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, accessTtlS: e.JWT_ACCESS_TTL_S, refreshTtlS: e.JWT_REFRESH_TTL_S },
     wechat: { appId: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''), timeoutMs: e.WECHAT_TIMEOUT_MS },
     rateLimit: { authPerMin: e.RATE_LIMIT_AUTH_PER_MIN },
+    idempotency: { leaseMs: e.IDEMPOTENCY_LEASE_MS, retentionMs: e.IDEMPOTENCY_RETENTION_H * 3600_000 },
     docsEnabled: e.DOCS_ENABLED,
   };
 }

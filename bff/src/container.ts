@@ -8,9 +8,14 @@ import { AuthService } from './services/auth.service';
 import { CustomerService } from './services/customer.service';
 import { TokenService } from './services/token.service';
 import { VehicleService } from './services/vehicle.service';
+import { WorkOrderService } from './services/work-order.service';
+import { ShopGateway } from './integrations/odoo/shops';
+import { WorkOrderGateway } from './integrations/odoo/work-orders';
 import { createDb, type Db } from './store/db';
 import { migrate } from './store/migrate';
 import { RefreshTokenRepository } from './store/refresh-tokens';
+import { IdempotencyStore } from './store/idempotency';
+import { Idempotency } from './http/idempotency';
 import { createQueue } from './jobs';
 import { JobName } from './jobs/names';
 import type { JobQueue } from './jobs/queue';
@@ -43,6 +48,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const odoo = new OdooClient(config.odoo, logger);
   const wechat = new WechatClient(config.wechat, logger);
   const refreshTokens = new RefreshTokenRepository(db);
+  const idempotencyKeys = new IdempotencyStore(db, { leaseMs: config.idempotency.leaseMs, retentionMs: config.idempotency.retentionMs });
   const tokens = new TokenService(config.jwt, refreshTokens);
   const customersGw = new CustomerGateway(odoo);
   const vehiclesGw = new VehicleGateway(odoo);
@@ -55,6 +61,8 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   queue.register(JobName.Housekeeping, async () => {
     const n = await refreshTokens.sweep();
     if (n) logger.info('housekeeping: expired refresh tokens removed', { count: n });
+    const keys = await idempotencyKeys.sweep();
+    if (keys) logger.info('housekeeping: expired idempotency keys removed', { count: keys });
   });
   await queue.start();
   // One housekeeping run per hour across all replicas: the job id is the hour, so a second add is a no-op.
@@ -67,10 +75,12 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
 
   const deps: AppDeps = {
     logger,
+    idempotency: new Idempotency(idempotencyKeys, logger),
     tokens,
     auth: new AuthService(tokens, new StaffGateway(odoo), new IdentityGateway(odoo), wechat),
     customers: new CustomerService(customersGw, vehiclesGw),
     vehicles: new VehicleService(vehiclesGw, customersGw),
+    workOrders: new WorkOrderService(new WorkOrderGateway(odoo), new ShopGateway(odoo)),
     checks: {
       odoo: () => odoo.ping(),
       store: () => db.ping(),

@@ -1,8 +1,11 @@
 /**
  * The demo shop (docs/odoo-contract.md "Seed"): company 1 'DrMoto Demo Shop' (CNY, Asia/Shanghai), warehouse WH,
- * the staff users, customer Zhang San with vehicle 粤B12345 and a few parts with stock.
+ * the staff users, customer Zhang San with vehicle 粤B12345 and a few parts with stock; since issue 3 also the taxes
+ * (`VAT 13% (incl.)` is the shop's default sale tax), a labor product, two more customers with vehicles and demo
+ * work orders in every state (SEED_WORK_ORDERS), built by calling the action methods as the seeded users.
  */
-import type { Orm } from './orm/orm';
+import { callKw, type Orm } from './orm/orm';
+import { internalEnv } from './models/drmoto-wo-common';
 import { GROUPS } from './security';
 
 export const SEED_LOGINS = [
@@ -103,13 +106,208 @@ export function seed(orm: Orm): void {
   orm.xmlids.set('stock.stock_location_suppliers', { model: 'stock.location', id: vendors! });
   orm.xmlids.set('stock.location_inventory', { model: 'stock.location', id: inventory! });
 
+  const productIds: Record<string, number> = {};
   for (const p of SEED_PRODUCTS) {
     const [pid] = m('product.product').create([
       { name: p.name, default_code: p.default_code, type: 'product', list_price: p.list_price, standard_price: p.standard_price, uom_id: p.uom === 'L' ? liters : units },
     ]);
+    productIds[p.default_code] = pid!;
     if (p.qty) m('stock.quant').create([{ product_id: pid, location_id: whStock, company_id: company, quantity: p.qty }]);
   }
 
   const [zhang] = m('res.partner').create([{ name: 'Zhang San', phone: '13800138000', drmoto_is_customer: true, customer_rank: 1, company_id: false }]);
   m('drmoto.vehicle').create([{ plate_no: '粤B12345', brand: 'Honda', vehicle_model: 'CB400X', year: 2021, odometer: 12800, partner_id: zhang, company_id: company }]);
+
+  // ---- issue 3: taxes, labor, the work-order sequence, more customers, demo work orders (ids above stay as they were)
+  const [vatIncl, vatExcl] = m('account.tax').create([
+    { name: 'VAT 13% (incl.)', amount: 13, amount_type: 'percent', price_include: true, type_tax_use: 'sale', company_id: company, sequence: 1, description: '13%' },
+    { name: 'VAT 13% (excl.)', amount: 13, amount_type: 'percent', price_include: false, type_tax_use: 'sale', company_id: company, sequence: 1, description: '13%' },
+  ]);
+  orm.xmlids.set('drmoto_mock.tax_vat13_incl', { model: 'account.tax', id: vatIncl! });
+  orm.xmlids.set('drmoto_mock.tax_vat13_excl', { model: 'account.tax', id: vatExcl! });
+  m('res.company').write([company!], { account_sale_tax_id: vatIncl });
+  m('product.product').write(Object.values(productIds), { taxes_id: [[6, 0, [vatIncl!]]] });
+  const [hours] = m('uom.uom').create([{ name: 'Hours', category_name: 'Working Time' }]);
+  const [labor] = m('product.product').create([
+    { name: 'Labor (hour)', default_code: 'LAB-H', type: 'service', list_price: 120, standard_price: 0, uom_id: hours, taxes_id: [[6, 0, [vatIncl!]]] },
+  ]);
+  productIds['LAB-H'] = labor!;
+  // data/drmoto_work_order_sequence.xml: noupdate sequence "drmoto.work.order", WO/%(year)s/00001, shared by all shops
+  m('ir.sequence').create([{ name: 'Work order', code: 'drmoto.work.order', prefix: 'WO/%(year)s/', padding: 5, implementation: 'standard', company_id: false }]);
+
+  const [wang, zhao] = m('res.partner').create([
+    { name: 'Wang Wu', phone: '13700137000', drmoto_is_customer: true, customer_rank: 1, company_id: false, city: 'Shenzhen' },
+    { name: 'Zhao Liu', phone: '13600136000', drmoto_is_customer: true, customer_rank: 1, company_id: false, city: 'Dongguan' },
+  ]);
+  const vehicleIds = m('drmoto.vehicle').create([
+    { plate_no: '粤B·56789', brand: 'Yamaha', vehicle_model: 'NMAX 155', year: 2022, odometer: 8400, partner_id: wang, company_id: company },
+    { plate_no: '粤B99999', brand: 'Yamaha', vehicle_model: 'MT-07', year: 2020, odometer: 23100, partner_id: wang, company_id: company },
+    { plate_no: '粤A88888', brand: 'BMW', vehicle_model: 'R 1250 GS', year: 2023, odometer: 15600, partner_id: zhao, company_id: company },
+    { plate_no: '粤A35790', brand: 'Kawasaki', vehicle_model: 'Ninja 400', year: 2019, odometer: 31000, partner_id: zhao, company_id: company },
+  ]);
+  seedWorkOrders(orm, {
+    partners: { zhang: zhang!, wang: wang!, zhao: zhao! },
+    vehicles: { zhangB12345: 1, wangB56789: vehicleIds[0]!, wangB99999: vehicleIds[1]!, zhaoA88888: vehicleIds[2]!, zhaoA35790: vehicleIds[3]! },
+    products: productIds,
+  });
+}
+
+/** The demo work orders, in creation order (names WO/<year>/00001 … 00009): state and story, for the demo docs. */
+export const SEED_WORK_ORDERS = [
+  { n: 1, customer: 'Zhang San', plate: '粤B12345', state: 'closed', story: 'v1 rejected, v2 (discount) confirmed by the customer; paid (simulated), delivered → closed' },
+  { n: 2, customer: 'Wang Wu', plate: '粤B·56789', state: 'delivered', story: 'quote confirmed by the advisor on the phone (audited); delivered with money owing by manager override (audited)' },
+  { n: 3, customer: 'Zhao Liu', plate: '粤A35790', state: 'cancelled', story: 'quote rejected by the customer, then cancelled with a reason (audited)' },
+  { n: 4, customer: 'Zhao Liu', plate: '粤A88888', state: 'in_progress', story: 'v1 superseded by v2 before the decision, v2 confirmed; extra work v3 sent during the repair' },
+  { n: 5, customer: 'Zhang San', plate: '粤B12345', state: 'ready', story: 'quote confirmed by the customer, repaired, ready for pickup' },
+  { n: 6, customer: 'Wang Wu', plate: '粤B99999', state: 'quoted', story: 'v1 sent, waiting for the customer' },
+  { n: 7, customer: 'Zhao Liu', plate: '粤A35790', state: 'diagnosing', story: 'diagnosis recorded by the technician' },
+  { n: 8, customer: 'Wang Wu', plate: '粤B·56789', state: 'checkin', story: 'checked in by the advisor' },
+  { n: 9, customer: 'Zhang San', plate: '粤B12345', state: 'draft', story: 'service request opened by the customer in the mini-program' },
+] as const;
+
+interface SeedRefs {
+  partners: { zhang: number; wang: number; zhao: number };
+  vehicles: { zhangB12345: number; wangB56789: number; wangB99999: number; zhaoA88888: number; zhaoA35790: number };
+  products: Record<string, number>;
+}
+
+/**
+ * Every step goes through the action methods as the seeded users (advisor, technician, manager; the customer and
+ * the system through the integration user's `drmoto_actor`), so the seed obeys the real rules and leaves status-log
+ * and audit rows. The clock is moved back in time for the demo's timeline and restored afterwards.
+ */
+function seedWorkOrders(orm: Orm, refs: SeedRefs): void {
+  const realNow = orm.now;
+  const uidOf = (login: string): number => orm.ref(`drmoto_mock.user_${login}`);
+  let clock = 0;
+  orm.now = () => new Date(clock);
+  /** 09:30 Asia/Shanghai, `days` days before today */
+  const startDay = (days: number): void => {
+    const d = realNow();
+    clock = Math.min(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - days, 1, 30), d.getTime() - days * 86_400_000 - 4 * 3_600_000);
+  };
+  let step = 0;
+  const run = (login: string, method: string, args: unknown[], ctx: Record<string, unknown> = {}): Record<string, unknown> => {
+    clock += (17 + (step % 5) * 9) * 60_000;
+    step += 1;
+    const env = orm.env(uidOf(login));
+    return callKw(env, 'drmoto.work.order', method, args, {
+      context: { tz: 'Asia/Shanghai', lang: 'en_US', drmoto_trace_id: `seed-${step}`, drmoto_request_key: `seed-${step}`, ...ctx },
+    }) as Record<string, unknown>;
+  };
+  const customer = (partnerId: number) => ({ drmoto_actor: { kind: 'customer', partner_id: partnerId } });
+
+  /** a work order driven with its moving revision */
+  const wo = (login: string, vals: Record<string, unknown>, ctx: Record<string, unknown> = {}) => {
+    const opened = run(login, 'action_open', [vals, `seed-open-${step + 1}`], ctx);
+    const id = opened.id as number;
+    let revision = opened.revision as number;
+    return {
+      id,
+      act(actor: string, method: string, extra: unknown[] = [], c: Record<string, unknown> = {}): Record<string, unknown> {
+        const r = run(actor, method, [[id], revision, `seed-${id}-${step + 1}`, ...extra], c);
+        revision = r.revision as number;
+        return r;
+      },
+    };
+  };
+  const technician = uidOf('technician');
+  const P = refs.products;
+  const laborLine = (hours: number, description: string, discount = 0) => ({ kind: 'labor', product_id: P['LAB-H'], description, qty: hours, price_unit: 120, discount });
+  const partLine = (code: string, qty: number, price: number, description: string, discount = 0) => ({ kind: 'part', product_id: P[code], description, qty, price_unit: price, discount });
+
+  // 1. closed: rejected v1, discounted v2 confirmed by the customer, paid, delivered → closed
+  startDay(9);
+  const w1 = wo('advisor', { partner_id: refs.partners.zhang, vehicle_id: refs.vehicles.zhangB12345, symptom: 'Front brake squeals and feels soft', odometer_in: 12800, technician_id: technician, state: 'checkin' });
+  w1.act('technician', 'action_start_diagnosis');
+  w1.act('technician', 'action_record_diagnosis', ['Front pads worn to 1 mm; brake fluid dark']);
+  w1.act('advisor', 'action_create_quote', [[laborLine(1.5, 'Replace front pads, bleed brakes'), partLine('BP-F01', 1, 180, 'Front brake pads (pair)')]]);
+  w1.act('advisor', 'action_send_quote', [1]);
+  w1.act('bff', 'action_reject_quote', [1, 'Too expensive'], customer(refs.partners.zhang));
+  w1.act('advisor', 'action_create_quote', [[laborLine(1, 'Replace front pads'), partLine('BP-F01', 1, 180, 'Front brake pads (pair)', 10)], 'Loyalty discount on the pads']);
+  w1.act('advisor', 'action_send_quote', [2]);
+  w1.act('bff', 'action_confirm_quote', [2], customer(refs.partners.zhang));
+  w1.act('technician', 'action_start_repair');
+  w1.act('technician', 'action_mark_ready');
+  // The payment is registered by the payments issue (action_register_payment, later): simulated here by writing
+  // amount_paid directly, so that the real action_deliver then closes the work order through action_close.
+  {
+    const row = orm.sudoEnv().model('drmoto.work.order').row(w1.id)!;
+    internalEnv(orm.sudoEnv()).model('drmoto.work.order').write([w1.id], { amount_paid: row.amount_total });
+  }
+  const w1rev = orm.sudoEnv().model('drmoto.work.order').row(w1.id)!.revision as number;
+  run('advisor', 'action_deliver', [[w1.id], w1rev, `seed-${w1.id}-deliver`, false, 'Handed over to the customer']);
+
+  // 2. delivered with money owing: confirmed on the customer's behalf, manager override
+  startDay(7);
+  const w2 = wo('advisor', { partner_id: refs.partners.wang, vehicle_id: refs.vehicles.wangB56789, symptom: '10,000 km service', odometer_in: 8400 });
+  w2.act('advisor', 'action_checkin');
+  w2.act('advisor', 'action_start_diagnosis');
+  w2.act('technician', 'action_record_diagnosis', ['Routine service: oil, oil filter, spark plug']);
+  w2.act('advisor', 'action_create_quote', [
+    [laborLine(0.5, 'Oil service'), partLine('OIL-1L', 1.2, 85, 'Engine oil 10W-40'), partLine('OF-001', 1, 45, 'Oil filter'), partLine('SP-001', 1, 38, 'Spark plug')],
+  ]);
+  w2.act('advisor', 'action_send_quote', [1]);
+  w2.act('advisor', 'action_confirm_quote', [1]);
+  w2.act('advisor', 'action_start_repair');
+  w2.act('technician', 'action_mark_ready');
+  w2.act('manager', 'action_deliver', [true, 'Regular customer, pays on Friday']);
+
+  // 3. cancelled: the customer rejects the only quote, the advisor cancels
+  startDay(5);
+  const w3 = wo('advisor', { partner_id: refs.partners.zhao, vehicle_id: refs.vehicles.zhaoA35790, symptom: 'Chain noise', state: 'checkin' });
+  w3.act('technician', 'action_start_diagnosis');
+  w3.act('technician', 'action_record_diagnosis', ['Chain and sprockets worn out']);
+  w3.act('advisor', 'action_create_quote', [[laborLine(2, 'Replace chain kit'), partLine('CK-520', 1, 560, 'Chain kit 520')]]);
+  w3.act('advisor', 'action_send_quote', [1]);
+  w3.act('bff', 'action_reject_quote', [1, 'Will think about it'], customer(refs.partners.zhao));
+  w3.act('advisor', 'action_cancel', ['Customer declined the repair']);
+
+  // 4. in_progress: v1 superseded by v2 before the customer decided, v2 confirmed; extra work v3 sent
+  startDay(3);
+  const w4 = wo('advisor', { partner_id: refs.partners.zhao, vehicle_id: refs.vehicles.zhaoA88888, symptom: 'Oil leak under the engine', odometer_in: 15600, technician_id: technician, state: 'checkin' });
+  w4.act('technician', 'action_start_diagnosis');
+  w4.act('technician', 'action_record_diagnosis', ['Oil filter housing gasket leaking']);
+  w4.act('advisor', 'action_create_quote', [[laborLine(1, 'Replace gasket'), partLine('OF-001', 1, 45, 'Oil filter')]]);
+  w4.act('advisor', 'action_send_quote', [1]);
+  w4.act('advisor', 'action_create_quote', [[laborLine(1, 'Replace gasket, oil change'), partLine('OF-001', 1, 45, 'Oil filter'), partLine('OIL-1L', 4, 85, 'Engine oil 10W-40')]]);
+  w4.act('advisor', 'action_send_quote', [2]);
+  w4.act('bff', 'action_confirm_quote', [2], customer(refs.partners.zhao));
+  w4.act('technician', 'action_start_repair');
+  w4.act('advisor', 'action_create_quote', [[laborLine(1, 'Replace gasket, oil change'), partLine('OF-001', 1, 45, 'Oil filter'), partLine('OIL-1L', 4, 85, 'Engine oil 10W-40'), partLine('AF-001', 1, 65, 'Air filter (found clogged)')]]);
+  w4.act('advisor', 'action_send_quote', [3]);
+
+  // 5. ready
+  startDay(2);
+  const w5 = wo('advisor', { partner_id: refs.partners.zhang, vehicle_id: refs.vehicles.zhangB12345, symptom: 'Hard starting in the morning', technician_id: technician, state: 'checkin' });
+  w5.act('technician', 'action_start_diagnosis');
+  w5.act('technician', 'action_record_diagnosis', ['Spark plug fouled']);
+  w5.act('advisor', 'action_create_quote', [[laborLine(0.5, 'Replace spark plug'), partLine('SP-001', 1, 38, 'Spark plug')]]);
+  w5.act('advisor', 'action_send_quote', [1]);
+  w5.act('bff', 'action_confirm_quote', [1], customer(refs.partners.zhang));
+  w5.act('technician', 'action_start_repair');
+  w5.act('technician', 'action_mark_ready');
+
+  // 6. quoted, waiting for the customer
+  startDay(1);
+  const w6 = wo('advisor', { partner_id: refs.partners.wang, vehicle_id: refs.vehicles.wangB99999, symptom: 'Rear brake weak', state: 'checkin' });
+  w6.act('technician', 'action_start_diagnosis');
+  w6.act('technician', 'action_record_diagnosis', ['Rear pads worn']);
+  w6.act('advisor', 'action_create_quote', [[laborLine(1, 'Replace rear pads'), partLine('BP-F01', 1, 160, 'Brake pads (pair), rear fitment')]]);
+  w6.act('advisor', 'action_send_quote', [1]);
+
+  // 7. diagnosing
+  const w7 = wo('advisor', { partner_id: refs.partners.zhao, vehicle_id: refs.vehicles.zhaoA35790, symptom: 'Engine warning light', technician_id: technician, state: 'checkin' });
+  w7.act('technician', 'action_start_diagnosis');
+  w7.act('technician', 'action_record_diagnosis', ['Reading fault codes: O2 sensor suspected']);
+
+  // 8. checkin
+  startDay(0);
+  const w8 = wo('advisor', { partner_id: refs.partners.wang, vehicle_id: refs.vehicles.wangB56789, symptom: 'Headlight flickers' });
+  w8.act('advisor', 'action_checkin');
+
+  // 9. draft: a service request from the mini-program
+  wo('bff', { partner_id: refs.partners.zhang, vehicle_id: refs.vehicles.zhangB12345, symptom: 'Please also check the horn' }, customer(refs.partners.zhang));
+
+  orm.now = realNow;
 }

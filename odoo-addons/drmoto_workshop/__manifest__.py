@@ -1,8 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "DrMoto Workshop",
-    "summary": "Workshop customers, vehicles and WeChat identities for the DrMoto BFF",
-    "version": "17.0.1.0.0",
+    "summary": "Workshop customers, vehicles, work orders, quote versions and audit for the DrMoto BFF",
+    "version": "17.0.1.1.0",
     "category": "Services/Workshop",
     "website": "https://github.com/drmoto/drmoto-bff",
     "author": "DrMoto",
@@ -11,6 +11,7 @@
     "installable": True,
     "depends": ["contacts", "stock", "account", "mail"],
     "data": [
+        "data/drmoto_work_order_sequence.xml",
         "security/drmoto_security.xml",
         "security/ir.model.access.csv",
         "security/drmoto_rules.xml",
@@ -18,6 +19,11 @@
         "views/res_partner_views.xml",
         "views/drmoto_vehicle_views.xml",
         "views/drmoto_wechat_identity_views.xml",
+        "views/drmoto_work_order_views.xml",
+        "views/drmoto_work_order_quote_views.xml",
+        "views/drmoto_wo_status_log_views.xml",
+        "views/drmoto_audit_log_views.xml",
+        "wizards/drmoto_work_order_text_wizard_views.xml",
         "views/drmoto_menus.xml",
     ],
 }

@@ -1,5 +1,13 @@
-/** The model registry: one file per model; later issues add work orders, quotes, pickings, invoices here. */
+/** The model registry: one file per model; issue 3 added work orders, quotes, logs and taxes; later issues add pickings, invoices here. */
 import type { ModelDef } from '../orm/types';
+import { accountTax } from './account-tax';
+import { drmotoAuditLog } from './drmoto-audit-log';
+import { drmotoWoStatusLog } from './drmoto-wo-status-log';
+import { drmotoWorkOrder } from './drmoto-work-order';
+import { drmotoWorkOrderPart } from './drmoto-work-order-part';
+import { drmotoWorkOrderQuote } from './drmoto-work-order-quote';
+import { drmotoWorkOrderQuoteLine } from './drmoto-work-order-quote-line';
+import { irSequence } from './ir-sequence';
 import { drmotoVehicle } from './drmoto-vehicle';
 import { drmotoWechatIdentity } from './drmoto-wechat-identity';
 import { productProduct } from './product-product';
@@ -26,4 +34,12 @@ export const MODELS: ModelDef[] = [
   stockLocation,
   stockWarehouse,
   stockQuant,
+  irSequence,
+  accountTax,
+  drmotoWorkOrder,
+  drmotoWorkOrderQuote,
+  drmotoWorkOrderQuoteLine,
+  drmotoWorkOrderPart,
+  drmotoWoStatusLog,
+  drmotoAuditLog,
 ];

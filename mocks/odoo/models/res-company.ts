@@ -26,6 +26,14 @@ export const resCompany: ModelDef = {
       required: true,
       help: "Time zone of the shop: every 'by day' figure (reports, ledger) uses it.",
     },
+    // account: the default sales tax (labor lines and products without taxes)
+    account_sale_tax_id: { type: 'many2one', string: 'Default Sale Tax', relation: 'account.tax' },
+    tax_calculation_rounding_method: {
+      type: 'selection',
+      string: 'Tax Calculation Rounding Method',
+      selection: [['round_per_line', 'Round per Line'], ['round_globally', 'Round Globally']],
+      default: 'round_per_line',
+    },
   },
   sqlConstraints: [{ name: 'name_uniq', unique: ['name'], message: 'The company name must be unique!' }],
   acl: { 'base.group_user': 'r', 'base.group_erp_manager': 'rwcu' },

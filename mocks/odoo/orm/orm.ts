@@ -467,15 +467,20 @@ export class Model {
   }
 
   create(valsList: Array<Record<string, unknown>>): number[] {
-    this.checkAccessRights('create');
-    const table = this.env.orm.table(this.name);
-    const created: Row[] = [];
+    const prepared: Array<Record<string, unknown>> = [];
     for (const input of valsList) {
       if (input === null || typeof input !== 'object' || Array.isArray(input)) {
         throw new PyError('AttributeError', `'${Array.isArray(input) ? 'list' : typeof input}' object has no attribute 'items'`);
       }
       const vals: Record<string, unknown> = { ...input };
       for (const k of Object.keys(vals)) if (!this.def.fields[k]) throw valueError(`Invalid field ${pyRepr(k)} on model ${pyRepr(this.name)}`);
+      this.def.hooks?.preCreate?.(this.env, vals);
+      prepared.push(vals);
+    }
+    this.checkAccessRights('create');
+    const table = this.env.orm.table(this.name);
+    const created: Row[] = [];
+    for (const vals of prepared) {
       for (const [fname, f] of Object.entries(this.def.fields)) {
         if (fname in vals || f.store === false || MAGIC_FIELDS[fname]) continue;
         const d = this.defaultFor(fname);
@@ -513,8 +518,12 @@ export class Model {
   }
 
   write(ids: number[], vals: Record<string, unknown>): true {
-    this.checkAccessRights('write');
     if (vals === null || typeof vals !== 'object' || Array.isArray(vals)) throw new PyError('AttributeError', `'${typeof vals}' object has no attribute 'items'`);
+    if (this.def.hooks?.preWrite) {
+      vals = { ...vals };
+      this.def.hooks.preWrite(this.env, [...new Set(ids)].map((id) => this.row(id)).filter((r): r is Row => !!r), vals);
+    }
+    this.checkAccessRights('write');
     for (const k of Object.keys(vals)) if (!this.def.fields[k]) throw valueError(`Invalid field ${pyRepr(k)} on model ${pyRepr(this.name)}`);
     const unique = [...new Set(ids)];
     this.checkAccessRule(unique, 'write');
@@ -542,12 +551,17 @@ export class Model {
   }
 
   unlink(ids: number[]): true {
+    this.def.hooks?.preUnlink?.(
+      this.env,
+      [...new Set(ids)].map((id) => this.row(id)).filter((r): r is Row => !!r),
+    );
     this.checkAccessRights('unlink');
     const unique = [...new Set(ids)];
     this.checkAccessRule(unique, 'unlink');
     const rows = unique.map((id) => this.row(id)!);
     this.def.hooks?.beforeUnlink?.(this.env, rows);
     this.deleteRows(unique);
+    this.def.hooks?.afterUnlink?.(this.env, rows);
     return true;
   }
 
@@ -593,6 +607,10 @@ export class Model {
       }
     }
     for (const c of this.def.sqlConstraints ?? []) {
+      if (c.check) {
+        if ((c.checkFields ?? []).some((f) => fnames.includes(f)) && !c.check(row)) throw new ValidationError(`The operation cannot be completed: ${c.message}`);
+        continue;
+      }
       if (!c.unique.some((f) => fnames.includes(f)) && !(c.where && fnames.length)) continue;
       if (c.where && !c.where(row)) continue;
       const key = c.unique.map((f) => row[f]);

@@ -58,8 +58,11 @@ export interface StoredCompute {
 export interface SqlConstraint {
   /** constraint name as in `_sql_constraints` (Odoo prefixes the table name in the database) */
   name: string;
-  /** UNIQUE over these columns (NULLs never collide, as in PostgreSQL) */
+  /** UNIQUE over these columns (NULLs never collide, as in PostgreSQL); empty for a CHECK constraint */
   unique: string[];
+  /** CHECK (…) over `checkFields`: false fails (NULL passes, as in SQL: return true for it) */
+  check?: (row: Row) => boolean;
+  checkFields?: string[];
   /** partial constraint (EXCLUDE … WHERE …): rows for which this is false take no part */
   where?: (row: Row) => boolean;
   message: string;
@@ -95,12 +98,21 @@ export interface RecordRule {
 }
 
 export interface ModelHooks {
+  /** called with the values of each record to create as the caller gave them (before defaults, like the code of
+   * a `create()` override before `super()`), may change them */
+  preCreate?: (env: Env, vals: Record<string, unknown>) => void;
   /** called with the values of each record to create (after defaults), may change them */
   beforeCreate?: (env: Env, vals: Record<string, unknown>) => void;
   afterCreate?: (env: Env, rows: Row[]) => void;
+  /** code of a `write()` override before `super()`: runs before the access checks (existing rows of the ids) */
+  preWrite?: (env: Env, rows: Row[], vals: Record<string, unknown>) => void;
+  /** code of an `unlink()` override before `super()` (not an @api.ondelete): runs before the access checks */
+  preUnlink?: (env: Env, rows: Row[]) => void;
   beforeWrite?: (env: Env, rows: Row[], vals: Record<string, unknown>) => void;
   afterWrite?: (env: Env, rows: Row[], vals: Record<string, unknown>) => void;
   beforeUnlink?: (env: Env, rows: Row[]) => void;
+  /** after the rows are gone (they are passed as they were) */
+  afterUnlink?: (env: Env, rows: Row[]) => void;
 }
 
 export interface ModelDef {

@@ -62,6 +62,8 @@ export function convertToStore(field: FieldDef, fname: string, model: string, va
       if (value === false || value === null || value === undefined || value === '') return 0;
       const n = Number(value);
       if (Number.isNaN(n)) throw valueError(`could not convert string to float: ${pyRepr(value)}`);
+      // Float.convert_to_column: float_repr(float_round(value, precision_digits=scale), scale)
+      if (field.type === 'float' && field.digits) return toColumnDigits(n, field.digits[1]);
       return n;
     }
     case 'boolean':
@@ -146,4 +148,15 @@ export function compareRaw(a: Raw, b: Raw): number {
 
 export function deepClone<T>(v: T): T {
   return structuredClone(v);
+}
+
+/** float_round(value, precision_digits) (HALF-UP with Odoo's epsilon), then float_repr: what a numeric column keeps */
+export function toColumnDigits(value: number, digits: number): number {
+  if (value === 0) return 0;
+  const factor = 10 ** -digits;
+  let normalized = value / factor;
+  normalized += Math.sign(normalized) * 2 ** (Math.log(Math.abs(normalized)) / Math.log(2) - 52);
+  const fl = Math.floor(Math.abs(normalized));
+  const rounded = Math.sign(normalized) * (Math.abs(normalized) - fl >= 0.5 ? fl + 1 : fl);
+  return Number((rounded * factor).toFixed(digits));
 }

@@ -5,3 +5,9 @@ from . import res_partner
 from . import res_users
 from . import drmoto_vehicle
 from . import drmoto_wechat_identity
+from . import drmoto_wo_status_log
+from . import drmoto_audit_log
+from . import drmoto_work_order
+from . import drmoto_work_order_quote
+from . import drmoto_work_order_quote_line
+from . import drmoto_work_order_part

@@ -3,3 +3,10 @@ from . import test_res_partner
 from . import test_res_users
 from . import test_drmoto_vehicle
 from . import test_drmoto_wechat_identity
+from . import test_drmoto_work_order
+from . import test_drmoto_work_order_quote
+from . import test_drmoto_work_order_quote_line
+from . import test_drmoto_work_order_part
+from . import test_drmoto_wo_status_log
+from . import test_drmoto_audit_log
+from . import test_drmoto_work_order_concurrency

@@ -77,3 +77,104 @@ class DrmotoCase(TransactionCase):
             "unexpected fault message %r" % message,
         )
         return message
+
+
+class WorkOrderCase(DrmotoCase):
+    """DrmotoCase plus vehicles, two sale taxes (13 % included, 15 % excluded), parts and
+    helpers that drive a work order through the BFF's calls."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.WorkOrder = cls.env["drmoto.work.order"]
+        cls.StatusLog = cls.env["drmoto.wo.status.log"]
+        cls.AuditLog = cls.env["drmoto.audit.log"]
+        Vehicle = cls.env["drmoto.vehicle"]
+        cls.vehicle = Vehicle.create({"plate_no": "粤B12345", "partner_id": cls.customer.id})
+        cls.vehicle2 = Vehicle.create({"plate_no": "粤A54321", "partner_id": cls.customer2.id})
+        country = cls.company.account_fiscal_country_id or cls.company.country_id or cls.env.ref("base.cn")
+        group = cls.env["account.tax.group"].create({"name": "VAT", "company_id": cls.company.id, "country_id": country.id})
+        Tax = cls.env["account.tax"]
+        cls.tax_incl = Tax.create({
+            "name": "VAT 13% (incl.) test", "amount": 13.0, "amount_type": "percent", "price_include": True,
+            "type_tax_use": "sale", "company_id": cls.company.id, "country_id": country.id, "tax_group_id": group.id,
+        })
+        cls.tax_excl = Tax.create({
+            "name": "VAT 15% test", "amount": 15.0, "amount_type": "percent", "price_include": False,
+            "type_tax_use": "sale", "company_id": cls.company.id, "country_id": country.id, "tax_group_id": group.id,
+        })
+        cls.company.account_sale_tax_id = cls.tax_incl
+        Product = cls.env["product.product"]
+        cls.pads = Product.create({
+            "name": "Front brake pads", "detailed_type": "product", "list_price": 180.0,
+            "taxes_id": [Command.set(cls.tax_excl.ids)],
+        })
+        cls.oil = Product.create({
+            "name": "Engine oil 1L", "detailed_type": "product", "list_price": 85.0, "taxes_id": [Command.clear()],
+        })
+        cls.staff_advisor = {"kind": "staff", "uid": cls.user_advisor.id}
+        cls.staff_technician = {"kind": "staff", "uid": cls.user_technician.id}
+        cls.staff_cashier = {"kind": "staff", "uid": cls.user_cashier.id}
+        cls.staff_keeper = {"kind": "staff", "uid": cls.user_keeper.id}
+        cls.staff_manager = {"kind": "staff", "uid": cls.user_manager.id}
+        cls.as_customer = {"kind": "customer", "partner_id": cls.customer.id}
+        cls.as_customer2 = {"kind": "customer", "partner_id": cls.customer2.id}
+        cls.as_system = {"kind": "system"}
+        cls._key_seq = 0
+
+    def key(self):
+        type(self)._key_seq += 1
+        return "test-key-%s" % type(self)._key_seq
+
+    def wo_as(self, wo, actor):
+        """``wo`` seen by the integration user acting for ``actor``."""
+        return self.as_bff("drmoto.work.order", actor).browse(wo.id)
+
+    def open_wo(self, actor=None, **vals):
+        vals = dict({"partner_id": self.customer.id, "vehicle_id": self.vehicle.id, "symptom": "brakes squeal"}, **vals)
+        result = self.as_bff("drmoto.work.order", actor or self.staff_advisor).action_open(vals, self.key())
+        return self.WorkOrder.browse(result["id"])
+
+    def act(self, wo, method, actor, *args, revision=None, key=None):
+        """Call ``method`` like the BFF does: positional revision, request key, then ``args``."""
+        rev = wo.revision if revision is None else revision
+        return getattr(self.wo_as(wo, actor), method)(rev, key or self.key(), *args)
+
+    def labor(self, price=100.0, **extra):
+        return dict({"kind": "labor", "description": "Labor", "qty": 1, "price_unit": price}, **extra)
+
+    def part(self, product, qty=1, price=None, **extra):
+        line = {"kind": "part", "product_id": product.id, "description": product.name, "qty": qty,
+                "price_unit": product.list_price if price is None else price}
+        line.update(extra)
+        return line
+
+    def to_state(self, state, lines=None):
+        """A fresh work order advanced to ``state`` along the happy path."""
+        wo = self.open_wo()
+        path = ["checkin", "diagnosing", "quoted", "in_progress", "ready", "delivered"]
+        if state == "draft":
+            return wo
+        self.act(wo, "action_checkin", self.staff_advisor)
+        if state == "checkin":
+            return wo
+        self.act(wo, "action_start_diagnosis", self.staff_technician)
+        if state == "diagnosing":
+            return wo
+        self.act(wo, "action_create_quote", self.staff_advisor, lines if lines is not None else [self.labor()])
+        self.act(wo, "action_send_quote", self.staff_advisor, wo.current_quote_id.version)
+        if state == "quoted":
+            return wo
+        self.act(wo, "action_confirm_quote", self.as_customer, wo.current_quote_id.version)
+        self.act(wo, "action_start_repair", self.staff_technician)
+        if state == "in_progress":
+            return wo
+        self.act(wo, "action_mark_ready", self.staff_technician)
+        if state == "ready":
+            return wo
+        assert state in path, state
+        raise AssertionError("use action_deliver in the test")
+
+    def set_paid(self, wo, amount):
+        """What the payments issue will maintain."""
+        wo.sudo().with_context(drmoto_wo_action=True).write({"amount_paid": amount})

@@ -14,7 +14,12 @@ export const DRM_CODES: Record<string, ErrorType> = {
   DRM_WO_STATE: 'conflict',
   DRM_QUOTE_STATE: 'conflict',
   DRM_STALE: 'conflict',
+  DRM_QUOTE_LOCKED: 'conflict',
+  DRM_MONEY_OWING: 'conflict',
+  DRM_MONEY_HELD: 'conflict',
+  DRM_HAS_PARTS: 'conflict',
   DRM_NO_STOCK: 'conflict',
+  DRM_OVER_RETURN: 'conflict',
   DRM_FORBIDDEN: 'forbidden',
   DRM_NOT_FOUND: 'not_found',
 };

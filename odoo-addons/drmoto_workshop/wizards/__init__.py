@@ -1,0 +1,1 @@
+from . import drmoto_work_order_text_wizard
