@@ -9,8 +9,9 @@ Users (login / password -> workshop group): bff / bff -> integration; advisor, t
 cashier, manager / demo -> their role (keeper also Inventory / User, as in the mock). Groups are SET
 (internal user + those groups), so the default "Contact Creation" group is not granted to the read-only
 roles. Pass --users-only to skip the demo customer "Zhang San" (13800138000), the vehicle 粤B12345 and the
-demo parts: storable products with list prices (the mock's seed), topped up to their seed quantity in the
-company's first warehouse.
+demo parts: storable products with list prices (the mock's seed). Every run tops each stocked part up to
+max(its seed quantity, MIN_STOCK=50) on hand in the company's first warehouse (never lowers it), so repeated
+contract runs, which issue parts, don't run dry; the air filter (seed 0) stays the out-of-stock part.
 """
 import os
 import sys
@@ -31,14 +32,16 @@ USERS = [
     ("manager", "demo", "Workshop Manager", "group_drmoto_manager", ()),
 ]
 
-# mocks/odoo/seed.ts SEED_PRODUCTS: default_code, name, list_price, standard_price, quantity on hand
+# mocks/odoo/seed.ts SEED_PRODUCTS: default_code, name, list_price, standard_price, quantity on hand, unit
+# (the contract suite issues parts on every run: stocked parts are topped up to at least MIN_STOCK)
+MIN_STOCK = int(os.environ.get("DRMOTO_MIN_STOCK", "50"))
 PRODUCTS = [
-    ("BP-F01", "Front brake pads (pair)", 180.0, 95.0, 24),
-    ("OIL-1L", "Engine oil 10W-40 1L", 85.0, 42.0, 60),
-    ("OF-001", "Oil filter", 45.0, 18.0, 30),
-    ("SP-001", "Spark plug", 38.0, 15.0, 40),
-    ("CK-520", "Chain kit 520", 560.0, 320.0, 6),
-    ("AF-001", "Air filter", 65.0, 28.0, 0),
+    ("BP-F01", "Front brake pads (pair)", 180.0, 95.0, 24, None),
+    ("OIL-1L", "Engine oil 10W-40 1L", 85.0, 42.0, 60, ("uom", "product_uom_litre")),
+    ("OF-001", "Oil filter", 45.0, 18.0, 30, None),
+    ("SP-001", "Spark plug", 38.0, 15.0, 40, None),
+    ("CK-520", "Chain kit 520", 560.0, 320.0, 6, None),
+    ("AF-001", "Air filter", 65.0, 28.0, 0, None),
 ]
 
 
@@ -95,7 +98,8 @@ def main(argv):
         print("vehicle 粤B12345 id=%s" % vehicle_id)
 
     # parts with stock: as admin (stock manager); the quantity is topped up, never lowered
-    for code, name, list_price, cost, qty in PRODUCTS:
+    for code, name, list_price, cost, seed_qty, uom in PRODUCTS:
+        qty = max(seed_qty, MIN_STOCK) if seed_qty else 0
         found = call("product.product", "search_read", [("default_code", "=", code)],
                      fields=["id", "product_tmpl_id", "qty_available"], context={"active_test": False})
         if found:
@@ -106,10 +110,13 @@ def main(argv):
             state = "kept"
         else:
             # detailed_type 'product' = storable; taxes_id defaults to the company's sale tax
-            product_id = call("product.product", "create", {
+            vals = {
                 "name": name, "default_code": code, "detailed_type": "product",
                 "list_price": list_price, "standard_price": cost,
-            })
+            }
+            if uom:
+                vals["uom_id"] = vals["uom_po_id"] = ref(*uom)
+            product_id = call("product.product", "create", vals)
             template_id = call("product.product", "read", [product_id], ["product_tmpl_id"])[0]["product_tmpl_id"][0]
             product = {"id": product_id}
             on_hand = 0.0

@@ -10,11 +10,13 @@ import { customerRoutes } from './routes/customers/route';
 import { systemRoutes, type HealthCheck } from './routes/system/route';
 import { vehicleRoutes } from './routes/vehicles/route';
 import { workOrderRoutes } from './routes/work-orders/route';
+import { partsRoutes } from './routes/parts/route';
 import type { AuthService } from './services/auth.service';
 import type { CustomerService } from './services/customer.service';
 import type { TokenService } from './services/token.service';
 import type { VehicleService } from './services/vehicle.service';
 import type { WorkOrderService } from './services/work-order.service';
+import type { PartsService } from './services/parts.service';
 import { AppError } from './http/errors';
 import type { Idempotency } from './http/idempotency';
 
@@ -28,6 +30,7 @@ export interface AppDeps {
   customers: CustomerService;
   vehicles: VehicleService;
   workOrders: WorkOrderService;
+  parts: PartsService;
   checks: Record<string, HealthCheck>;
   /** The Idempotency-Key layer (required as soon as a route opts in). */
   idempotency?: Idempotency;
@@ -45,6 +48,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(traceMiddleware);
   app.use(helmet());
   app.use((req, res, next) => {
+    // winston formats (and masks) a line before its transports drop it by level: skip the work early.
+    if (!deps.logger.isLevelEnabled('http')) return next();
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
@@ -78,6 +83,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(customerRoutes(registry, deps.customers));
   api.use(vehicleRoutes(registry, deps.vehicles));
   api.use(workOrderRoutes(registry, deps.workOrders));
+  api.use(partsRoutes(registry, deps.parts));
   app.use(API_BASE, api);
 
   app.use(notFoundHandler);

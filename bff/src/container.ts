@@ -11,6 +11,8 @@ import { VehicleService } from './services/vehicle.service';
 import { WorkOrderService } from './services/work-order.service';
 import { ShopGateway } from './integrations/odoo/shops';
 import { WorkOrderGateway } from './integrations/odoo/work-orders';
+import { PartsGateway } from './integrations/odoo/parts';
+import { PartsService } from './services/parts.service';
 import { createDb, type Db } from './store/db';
 import { migrate } from './store/migrate';
 import { RefreshTokenRepository } from './store/refresh-tokens';
@@ -52,6 +54,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const tokens = new TokenService(config.jwt, refreshTokens);
   const customersGw = new CustomerGateway(odoo);
   const vehiclesGw = new VehicleGateway(odoo);
+  const workOrdersGw = new WorkOrderGateway(odoo);
 
   const queue = createQueue({
     redisUrl: config.queue.redisUrl,
@@ -80,7 +83,8 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     auth: new AuthService(tokens, new StaffGateway(odoo), new IdentityGateway(odoo), wechat),
     customers: new CustomerService(customersGw, vehiclesGw),
     vehicles: new VehicleService(vehiclesGw, customersGw),
-    workOrders: new WorkOrderService(new WorkOrderGateway(odoo), new ShopGateway(odoo)),
+    workOrders: new WorkOrderService(workOrdersGw, new ShopGateway(odoo)),
+    parts: new PartsService(new PartsGateway(odoo), workOrdersGw),
     checks: {
       odoo: () => odoo.ping(),
       store: () => db.ping(),

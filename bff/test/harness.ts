@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { Client } from 'pg';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
@@ -18,20 +19,54 @@ export interface Harness {
   req(method: string, path: string, opts?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; headers: Headers; body: any; text: string }>;
 }
 
-/** The real BFF on port 0 against the Odoo and WeChat mocks (also on port 0), PGlite in memory, in-process queue. */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
-  const odoo = await startOdooMock({ port: 0 });
+export interface HarnessOptions {
+  /** Extra environment for the BFF. */
+  env?: Record<string, string>;
+  /** A real Odoo instead of the mock (then `odoo` is not available). */
+  realOdoo?: { url: string; db: string; user: string; password: string };
+  /** PostgreSQL instead of PGlite: the BFF store goes into a fresh schema that `close()` drops. */
+  databaseUrl?: string;
+}
+
+/**
+ * The real BFF on port 0 against the Odoo and WeChat mocks (also on port 0), PGlite in memory and the
+ * in-process queue — or, with options, a real Odoo and/or PostgreSQL.
+ */
+export async function startHarness(envOrOpts: Record<string, string> | HarnessOptions = {}): Promise<Harness> {
+  const opts: HarnessOptions = 'env' in envOrOpts || 'realOdoo' in envOrOpts || 'databaseUrl' in envOrOpts ? (envOrOpts as HarnessOptions) : { env: envOrOpts as Record<string, string> };
+  const env = opts.env ?? {};
+  const odoo = opts.realOdoo ? (undefined as unknown as OdooMock) : await startOdooMock({ port: 0 });
+  const odooConn = opts.realOdoo ?? { url: odoo.url, db: odoo.db, user: 'bff', password: 'bff' };
   const wechat = await startWechatMock();
+  let dropSchema: (() => Promise<void>) | undefined;
+  let databaseUrl: string | undefined;
+  if (opts.databaseUrl) {
+    const schema = `h_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+    const admin = new Client({ connectionString: opts.databaseUrl });
+    await admin.connect();
+    await admin.query(`CREATE SCHEMA ${schema}`);
+    await admin.end();
+    const u = new URL(opts.databaseUrl);
+    u.searchParams.set('options', `-c search_path=${schema}`);
+    databaseUrl = u.toString();
+    dropSchema = async () => {
+      const c = new Client({ connectionString: opts.databaseUrl });
+      await c.connect();
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    };
+  }
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
-    ODOO_URL: odoo.url,
-    ODOO_DB: odoo.db,
-    ODOO_USER: 'bff',
-    ODOO_PASSWORD: 'bff',
+    ODOO_URL: odooConn.url,
+    ODOO_DB: odooConn.db,
+    ODOO_USER: odooConn.user,
+    ODOO_PASSWORD: odooConn.password,
     PGLITE_DIR: 'memory://',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     JWT_SECRET: 'test-secret-test-secret-test-secret!',
     WECHAT_APPID: wechat.appId,
     WECHAT_SECRET: wechat.secret,
@@ -92,8 +127,9 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     },
     async close() {
       await bff.shutdown('test');
-      await odoo.close();
+      await odoo?.close();
       await wechat.close();
+      await dropSchema?.();
     },
   };
 }

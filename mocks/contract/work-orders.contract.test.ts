@@ -30,6 +30,13 @@ afterAll(async () => {
 const as = <T>(p: Principal, fn: () => Promise<T>) => requestContext.run({ traceId: `contract-${unique.tag()}`, principal: p }, fn);
 const customerP = (partnerId: number): Principal => ({ kind: 'customer', identityId: 1, partnerId });
 
+/** Odoo's float_round (half-up, with the epsilon correction of odoo/tools/float_utils.py) to 2 places. */
+function odooRound(x: number): number {
+  const n = x * 100;
+  const eps = n === 0 ? 0 : 2 ** (Math.log2(Math.abs(n)) - 52);
+  return Math.round(Math.abs(n) + eps) * Math.sign(n) / 100;
+}
+
 async function rejected(p: Promise<unknown>): Promise<AppError> {
   try {
     await p;
@@ -198,13 +205,13 @@ describe('quote versions (WO-010) and taxes', () => {
     for (const l of lines) {
       expect(l.tax_ids.length).toBeGreaterThan(0);
       const t = taxes.find((x) => x.id === l.tax_ids[0])!;
-      const gross = Math.round(l.price_unit * (1 - l.discount / 100) * l.qty * 100) / 100;
+      const gross = odooRound(l.price_unit * (1 - l.discount / 100) * l.qty);
       if (t.price_include) {
         expect(l.total).toBeCloseTo(gross, 2);
-        expect(l.tax).toBeCloseTo(Math.round((gross - gross / (1 + t.amount / 100)) * 100) / 100, 2);
+        expect(l.tax).toBeCloseTo(odooRound(gross - gross / (1 + t.amount / 100)), 2);
       } else {
         expect(l.subtotal).toBeCloseTo(gross, 2);
-        expect(l.tax).toBeCloseTo(Math.round(gross * t.amount) / 100, 2);
+        expect(l.tax).toBeCloseTo(odooRound((gross * t.amount) / 100), 2);
       }
       expect(l.total).toBeCloseTo(l.subtotal + l.tax, 2);
     }

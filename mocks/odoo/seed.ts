@@ -2,10 +2,12 @@
  * The demo shop (docs/odoo-contract.md "Seed"): company 1 'DrMoto Demo Shop' (CNY, Asia/Shanghai), warehouse WH,
  * the staff users, customer Zhang San with vehicle 粤B12345 and a few parts with stock; since issue 3 also the taxes
  * (`VAT 13% (incl.)` is the shop's default sale tax), a labor product, two more customers with vehicles and demo
- * work orders in every state (SEED_WORK_ORDERS), built by calling the action methods as the seeded users.
+ * work orders in every state (SEED_WORK_ORDERS), built by calling the action methods as the seeded users; since
+ * issue 4 the warehouse's operation types (Receipts, Delivery Orders) and one issued picking on WO 4.
  */
 import { callKw, type Orm } from './orm/orm';
 import { internalEnv } from './models/drmoto-wo-common';
+import { createWarehousePickingTypes } from './models/stock-picking-type';
 import { GROUPS } from './security';
 
 export const SEED_LOGINS = [
@@ -23,7 +25,7 @@ export const SEED_PRODUCTS = [
   { default_code: 'OF-001', name: 'Oil filter', list_price: 45, standard_price: 18, qty: 30, uom: 'Units' },
   { default_code: 'SP-001', name: 'Spark plug', list_price: 38, standard_price: 15, qty: 40, uom: 'Units' },
   { default_code: 'CK-520', name: 'Chain kit 520', list_price: 560, standard_price: 320, qty: 6, uom: 'Units' },
-  { default_code: 'AF-001', name: 'Air filter', list_price: 65, standard_price: 28, qty: 0, uom: 'Units' },
+  { default_code: 'AF-001', name: 'Air filter', list_price: 65, standard_price: 28, qty: 8, uom: 'Units' },
 ] as const;
 
 export function seed(orm: Orm): void {
@@ -134,6 +136,10 @@ export function seed(orm: Orm): void {
   productIds['LAB-H'] = labor!;
   // data/drmoto_work_order_sequence.xml: noupdate sequence "drmoto.work.order", WO/%(year)s/00001, shared by all shops
   m('ir.sequence').create([{ name: 'Work order', code: 'drmoto.work.order', prefix: 'WO/%(year)s/', padding: 5, implementation: 'standard', company_id: false }]);
+  // ---- issue 4: the warehouse's operation types (Receipts WH/IN/, Delivery Orders WH/OUT/), after the rows above
+  const types = createWarehousePickingTypes(env, warehouse!);
+  orm.xmlids.set('stock.picking_type_in', { model: 'stock.picking.type', id: types.in });
+  orm.xmlids.set('stock.picking_type_out', { model: 'stock.picking.type', id: types.out });
 
   const [wang, zhao] = m('res.partner').create([
     { name: 'Wang Wu', phone: '13700137000', drmoto_is_customer: true, customer_rank: 1, company_id: false, city: 'Shenzhen' },
@@ -157,7 +163,7 @@ export const SEED_WORK_ORDERS = [
   { n: 1, customer: 'Zhang San', plate: '粤B12345', state: 'closed', story: 'v1 rejected, v2 (discount) confirmed by the customer; paid (simulated), delivered → closed' },
   { n: 2, customer: 'Wang Wu', plate: '粤B·56789', state: 'delivered', story: 'quote confirmed by the advisor on the phone (audited); delivered with money owing by manager override (audited)' },
   { n: 3, customer: 'Zhao Liu', plate: '粤A35790', state: 'cancelled', story: 'quote rejected by the customer, then cancelled with a reason (audited)' },
-  { n: 4, customer: 'Zhao Liu', plate: '粤A88888', state: 'in_progress', story: 'v1 superseded by v2 before the decision, v2 confirmed; extra work v3 sent during the repair' },
+  { n: 4, customer: 'Zhao Liu', plate: '粤A88888', state: 'in_progress', story: 'v1 superseded by v2 before the decision, v2 confirmed; extra work v3 sent during the repair; the parts of v2 requested by the technician and issued by the keeper (WH/OUT/00001)' },
   { n: 5, customer: 'Zhang San', plate: '粤B12345', state: 'ready', story: 'quote confirmed by the customer, repaired, ready for pickup' },
   { n: 6, customer: 'Wang Wu', plate: '粤B99999', state: 'quoted', story: 'v1 sent, waiting for the customer' },
   { n: 7, customer: 'Zhao Liu', plate: '粤A35790', state: 'diagnosing', story: 'diagnosis recorded by the technician' },
@@ -276,6 +282,7 @@ function seedWorkOrders(orm: Orm, refs: SeedRefs): void {
   w4.act('technician', 'action_start_repair');
   w4.act('advisor', 'action_create_quote', [[laborLine(1, 'Replace gasket, oil change'), partLine('OF-001', 1, 45, 'Oil filter'), partLine('OIL-1L', 4, 85, 'Engine oil 10W-40'), partLine('AF-001', 1, 65, 'Air filter (found clogged)')]]);
   w4.act('advisor', 'action_send_quote', [3]);
+  const w4Clock = clock;
 
   // 5. ready
   startDay(2);
@@ -308,6 +315,16 @@ function seedWorkOrders(orm: Orm, refs: SeedRefs): void {
 
   // 9. draft: a service request from the mini-program
   wo('bff', { partner_id: refs.partners.zhang, vehicle_id: refs.vehicles.zhangB12345, symptom: 'Please also check the horn' }, customer(refs.partners.zhang));
+
+  // issue 4, at the end so that every row above keeps its id: on WO 4 (in_progress) the technician requests the
+  // parts of the confirmed v2 and the keeper issues them (one done picking WH/OUT/00001; stock goes down)
+  clock = w4Clock;
+  const w4Parts = [
+    { product_id: P['OF-001'], qty: 1 },
+    { product_id: P['OIL-1L'], qty: 4 },
+  ];
+  run('technician', 'action_request_parts', [[w4.id], `seed-${w4.id}-request-parts`, w4Parts]);
+  run('keeper', 'action_issue_parts', [[w4.id], `seed-${w4.id}-issue-parts`, w4Parts]);
 
   orm.now = realNow;
 }

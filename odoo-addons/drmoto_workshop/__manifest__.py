@@ -1,8 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "DrMoto Workshop",
-    "summary": "Workshop customers, vehicles, work orders, quote versions and audit for the DrMoto BFF",
-    "version": "17.0.1.1.0",
+    "summary": "Workshop customers, vehicles, work orders, quote versions, parts through stock pickings and audit for the DrMoto BFF",
+    "version": "17.0.1.2.0",
     "category": "Services/Workshop",
     "website": "https://github.com/drmoto/drmoto-bff",
     "author": "DrMoto",
@@ -20,10 +20,12 @@
         "views/drmoto_vehicle_views.xml",
         "views/drmoto_wechat_identity_views.xml",
         "views/drmoto_work_order_views.xml",
+        "views/drmoto_work_order_part_views.xml",
         "views/drmoto_work_order_quote_views.xml",
         "views/drmoto_wo_status_log_views.xml",
         "views/drmoto_audit_log_views.xml",
         "wizards/drmoto_work_order_text_wizard_views.xml",
+        "wizards/drmoto_work_order_parts_wizard_views.xml",
         "views/drmoto_menus.xml",
     ],
 }

@@ -1,30 +1,59 @@
 import http from 'node:http';
 import { createLogger } from '../../bff/src/logger';
 import { OdooClient, type OdooConfig } from '../../bff/src/integrations/odoo/client';
-import { loadConfig } from '../../bff/src/config';
-import { startServer, type RunningServer } from '../../bff/src/server';
-import { startOdooMock, type OdooMock } from '../../mocks/odoo/server';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { startWechatMock, type WechatMock } from '../../mocks/wechat/server';
 
-/** One benchmark environment: Odoo (mock, or real with ODOO_URL), a direct gateway client, the BFF on a port. */
+/** One benchmark environment: Odoo (mock process, or real with ODOO_URL), a direct gateway client, the BFF process. */
 export interface BenchEnv {
   real: boolean;
   base: Omit<OdooConfig, 'transport'>;
   json: OdooClient;
   xml: OdooClient;
-  bff: RunningServer;
-  mock?: OdooMock;
+  bffUrl: string;
   call(method: string, path: string, opts?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>;
   login(login: string, password?: string): Promise<string>;
   close(): Promise<void>;
 }
 
+/** Starts a child process and resolves with the first stdout match of `ready` (its URL). */
+function spawnReady(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), ...args], { cwd: path.join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 60_000);
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b.toString();
+      const m = out.match(ready);
+      if (m?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: m[1] });
+      }
+    });
+    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * The BFF, the Odoo mock and the load generator each run in their own process (as in production the BFF
+ * and Odoo do), so the measurements don't share one event loop. With ODOO_URL the real Odoo replaces the mock.
+ */
 export async function openBenchEnv(): Promise<BenchEnv> {
   const real = Boolean(process.env.ODOO_URL);
-  const mock = real ? undefined : await startOdooMock({ port: 0 });
+  const mock = real ? undefined : await spawnReady(['mocks/odoo/main.ts'], { ...process.env, ODOO_MOCK_PORT: '0' }, /on (http:\/\/127\.0\.0\.1:\d+)/);
   const base: Omit<OdooConfig, 'transport'> = {
     url: process.env.ODOO_URL ?? mock!.url,
-    db: process.env.ODOO_DB ?? mock!.db,
+    db: process.env.ODOO_DB ?? 'drmoto',
     user: process.env.ODOO_USER ?? 'bff',
     password: process.env.ODOO_PASSWORD ?? 'bff',
     timeoutMs: 30_000,
@@ -35,30 +64,35 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   const json = new OdooClient({ ...base, transport: 'jsonrpc' }, logger);
   const xml = new OdooClient({ ...base, transport: 'xmlrpc' }, logger);
   const wechat: WechatMock = await startWechatMock();
-  const cfg = loadConfig({
-    NODE_ENV: 'production',
-    PORT: '0',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    ODOO_URL: base.url,
-    ODOO_DB: base.db,
-    ODOO_USER: base.user,
-    ODOO_PASSWORD: base.password,
-    ODOO_MAX_SOCKETS: '32',
-    PGLITE_DIR: 'memory://',
-    JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
-    WECHAT_SECRET: wechat.secret,
-    WECHAT_APPID: wechat.appId,
-    WECHAT_API_BASE: wechat.url,
-    RATE_LIMIT_AUTH_PER_MIN: '100000',
-  });
-  const bff = await startServer(cfg, logger);
+  const bffProc = await spawnReady(
+    ['bff/src/server.ts'],
+    {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ODOO_URL: base.url,
+      ODOO_DB: base.db,
+      ODOO_USER: base.user,
+      ODOO_PASSWORD: base.password,
+      ODOO_MAX_SOCKETS: '32',
+      PGLITE_DIR: 'memory://',
+      JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
+      WECHAT_SECRET: wechat.secret,
+      WECHAT_APPID: wechat.appId,
+      WECHAT_API_BASE: wechat.url,
+      RATE_LIMIT_AUTH_PER_MIN: '100000',
+    },
+    /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+  );
+  const bffUrl = bffProc.url;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  const call: BenchEnv['call'] = (method, path, opts = {}) =>
+  const call: BenchEnv['call'] = (method, p, opts = {}) =>
     new Promise((resolve, reject) => {
       const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
       const req = http.request(
-        bff.url + path,
+        bffUrl + p,
         {
           method,
           agent,
@@ -72,7 +106,7 @@ export async function openBenchEnv(): Promise<BenchEnv> {
           let b = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => (b += c));
-          res.on('end', () => ((res.statusCode ?? 500) < 400 ? resolve({ status: res.statusCode!, headers: res.headers, body: b }) : reject(new Error(`${method} ${path}: ${res.statusCode} ${b}`))));
+          res.on('end', () => ((res.statusCode ?? 500) < 400 ? resolve({ status: res.statusCode!, headers: res.headers, body: b }) : reject(new Error(`${method} ${p}: ${res.statusCode} ${b}`))));
         },
       );
       req.on('error', reject);
@@ -83,19 +117,18 @@ export async function openBenchEnv(): Promise<BenchEnv> {
     base,
     json,
     xml,
-    bff,
-    mock,
+    bffUrl,
     call,
     async login(login, password = 'demo') {
       return (JSON.parse((await call('POST', '/api/v1/auth/staff/login', { body: { login, password } })).body) as { access_token: string }).access_token;
     },
     async close() {
-      await bff.shutdown('bench');
+      await stop(bffProc.child);
       agent.destroy();
       json.close();
       xml.close();
       await wechat.close();
-      await mock?.close();
+      if (mock) await stop(mock.child);
     },
   };
 }

@@ -91,10 +91,16 @@ export async function openLoop(fn: () => Promise<unknown>, opts: { rate: number;
   return { ...s, rate: opts.rate, achieved: (samples.length / (end - start)) * 1000, backlog };
 }
 
+/** Lets queues left by an overloaded run drain, so one phase's backlog doesn't count against the next. */
+export function cooldown(ms = 2000): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 /** Highest rate (from the ladder) held without backlog. */
 export async function maxRate(fn: () => Promise<unknown>, ladder: number[], durationS = 3): Promise<{ rate: number; at: Stats | null }> {
   let best: { rate: number; at: Stats | null } = { rate: 0, at: null };
   for (const rate of ladder) {
+    await cooldown();
     const r = await openLoop(fn, { rate, durationS, maxInFlight: rate * 2 });
     if (r.backlog || r.p99 > 1000) break;
     best = { rate, at: r };

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { requestContext } from '../../bff/src/context';
 import { WorkOrderGateway } from '../../bff/src/integrations/odoo/work-orders';
 import type { BenchEnv } from './env';
-import { fmt, machine, maxRate, openLoop, sequential, type Stats } from './lib';
+import { cooldown, fmt, machine, maxRate, openLoop, sequential, type Stats } from './lib';
 
 /**
  * Issue 3's benchmark: GET /work-orders (filtered, paged), GET /work-orders/:id and a write (record the
@@ -59,7 +59,9 @@ export async function benchWorkOrders(env: BenchEnv, opts: { n: number; rate: nu
     const bff = await sequential(op.bff, { n: opts.n });
     results[name] = { bff, direct };
     seqRows.push(`| ${name} | ${fmt(direct.p50)} | ${fmt(bff.p50)} | ${fmt(bff.p50 - direct.p50)} | ${fmt(bff.p99)} | ${fmt(bff.p50 / direct.p50)}× |`);
+    await cooldown();
     const lb = await openLoop(op.bff, { rate: opts.rate, durationS: 5, maxInFlight: opts.rate * 2 });
+    await cooldown();
     const ld = await openLoop(op.direct, { rate: opts.rate, durationS: 5, maxInFlight: opts.rate * 2 });
     loopRows.push(`| ${name} | ${fmt(ld.p50)} / ${fmt(ld.p95)} / ${fmt(ld.p99)} | ${fmt(lb.p50)} / ${fmt(lb.p95)} / ${fmt(lb.p99)} | ${lb.errors + ld.errors} | ${lb.backlog || ld.backlog ? 'yes' : 'no'} |`);
     const mb = await maxRate(op.bff, opts.ladder, 3);

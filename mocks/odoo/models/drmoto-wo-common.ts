@@ -42,6 +42,9 @@ export const LOG_EVENTS: Array<[string, string]> = [
   ['quote_confirmed', 'Quote confirmed'],
   ['quote_rejected', 'Quote rejected'],
   ['cancel', 'Cancelled'],
+  ['parts_requested', 'Parts requested'],
+  ['parts_issued', 'Parts issued'],
+  ['parts_returned', 'Parts returned'],
 ];
 export const AUDIT_ACTIONS: Array<[string, string]> = [
   ['price_override', 'Price override'],
@@ -49,6 +52,8 @@ export const AUDIT_ACTIONS: Array<[string, string]> = [
   ['cancel', 'Cancel'],
   ['manager_override', 'Manager override'],
   ['quote_on_behalf', "Quote decided on the customer's behalf"],
+  ['stock_issue', 'Parts issued'],
+  ['stock_return', 'Parts returned'],
 ];
 export const ACTOR_KINDS: Array<[string, string]> = [
   ['staff', 'Staff'],

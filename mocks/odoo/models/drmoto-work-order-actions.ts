@@ -14,7 +14,7 @@ import type { Env } from '../orm/orm';
 import type { MethodDef, Row } from '../orm/types';
 import { type Actor, forbidden, getActor, ROLE_GROUPS, type Role } from './drmoto-actor';
 import { amountDue, latestQuote, confirmedQuote, quotesOf } from './drmoto-work-order-amounts';
-import { planParts } from './drmoto-work-order-part';
+import { partsOf, planParts, roundQty, uomRounding } from './drmoto-work-order-part';
 import { actionEnv, actorFields, contextStr, money, pyFloat, pyJson, QUOTE, recordAudit, STATUS_LOG, uiKey, validationError, WO } from './drmoto-wo-common';
 import { floatRound } from './account-tax';
 
@@ -40,6 +40,10 @@ export const ACTIONS: Record<string, [Array<Role | 'customer' | 'system'>, strin
   deliver: [['advisor'], 'deliver'],
   close: [['cashier', 'system'], 'close'],
   cancel: [['advisor'], 'cancel'],
+  // issue 4 (drmoto-work-order-parts.ts)
+  request_parts: [['technician', 'advisor'], 'request parts'],
+  issue_parts: [['keeper'], 'issue parts'],
+  return_parts: [['keeper'], 'return parts'],
 };
 
 const OPEN_KEYS = new Set(['partner_id', 'vehicle_id', 'symptom', 'odometer_in', 'promised_date', 'technician_id', 'state']);
@@ -68,7 +72,7 @@ function newKey(): string {
 }
 
 /** _drmoto_key */
-function requestKey(value: unknown): string {
+export function requestKey(value: unknown): string {
   if (!truthy(value)) return newKey();
   if (typeof value !== 'string' || value.length > MAX_KEY || !value.trim()) throw validationError(`a request key is a string of 1 to ${MAX_KEY} characters`);
   return value;
@@ -91,7 +95,7 @@ function begin(env: Env, ids: number[], action: string, keyValue: unknown): { wo
   return { wo, key, replay: { ...(JSON.parse(String(log.result || '{}')) as Result), log_id: log.id, replayed: true } };
 }
 
-function findLog(env: Env, woId: number, key: string): Row | undefined {
+export function findLog(env: Env, woId: number, key: string): Row | undefined {
   const logs = env.model(STATUS_LOG).sudo();
   return logs.sortRows(
     logs.allRows().filter((l) => l.work_order_id === woId && l.request_key === key),
@@ -100,7 +104,7 @@ function findLog(env: Env, woId: number, key: string): Row | undefined {
 }
 
 /** step 2: the acting principal may run `action` on this work order (`wo` undefined for action_open) */
-function checkActor(env: Env, action: string, wo: Row | undefined): Actor {
+export function checkActor(env: Env, action: string, wo: Row | undefined): Actor {
   const [who, verb] = ACTIONS[action]!;
   const actor = getActor(env);
   if (actor.kind === 'customer') {
@@ -122,11 +126,11 @@ function checkRevision(wo: Row, revision: unknown): void {
   if (revision !== wo.revision) throw new UserError(`DRM_STALE: work order ${String(wo.name)} is at revision ${String(wo.revision)}, not ${revision}`);
 }
 
-function stateError(wo: Row, action: string): UserError {
+export function stateError(wo: Row, action: string): UserError {
   return new UserError(`DRM_WO_STATE: work order ${String(wo.name)} is in state '${String(wo.state)}'; cannot ${ACTIONS[action]![1]}`);
 }
 
-interface Prepared {
+export interface Prepared {
   wo: Row;
   key: string;
   actor: Actor;
@@ -134,7 +138,7 @@ interface Prepared {
 }
 
 /** steps 1–4 */
-function prepare(env: Env, ids: number[], action: string, revision: unknown, keyValue: unknown, states: string[] | null): Prepared {
+export function prepare(env: Env, ids: number[], action: string, revision: unknown, keyValue: unknown, states: string[] | null): Prepared {
   const { wo, key, replay } = begin(env, ids, action, keyValue);
   if (replay) return { wo, key, actor: { kind: 'system' }, replay };
   const actor = checkActor(env, action, wo);
@@ -172,7 +176,7 @@ export function writeLog(
 }
 
 /** step 5, _drmoto_act: ONE write (revision + 1), ONE status-log row, the result dict */
-function act(
+export function act(
   env: Env,
   wo: Row,
   action: string,
@@ -486,16 +490,26 @@ function actionClose(env: Env, ids: number[], revision: unknown, keyValue: unkno
   return doClose(env, wo, actor, key);
 }
 
+/** _drmoto_cancel_blockers: `[code, message]` of what forbids cancelling — money held, then issued parts */
+function cancelBlockers(env: Env, wo: Row): Array<[string, string]> {
+  const blockers: Array<[string, string]> = [];
+  const paid = Number(wo.amount_paid ?? 0);
+  if (floatRound(paid, rounding(env, wo)) > 0) {
+    blockers.push(['DRM_MONEY_HELD', `work order ${String(wo.name)} holds ${money(env, paid, currencyOf(env, wo))} of payments; refund them first`]);
+  }
+  if (partsOf(env, wo.id).some((p) => roundQty(Number(p.qty_net ?? 0), uomRounding(env, p.uom_id as number)) > 0)) {
+    blockers.push(['DRM_HAS_PARTS', 'return the issued parts first']);
+  }
+  return blockers;
+}
+
 function actionCancel(env: Env, ids: number[], revision: unknown, keyValue: unknown, reason: unknown): Result {
   const p = prepare(env, ids, 'cancel', revision, keyValue, CANCELLABLE_STATES);
   if (p.replay) return p.replay;
   const { wo, key, actor } = p;
   if (typeof reason !== 'string' || !reason.trim()) throw validationError('a cancel reason is required');
-  // _drmoto_cancel_blockers (issue 4 adds DRM_HAS_PARTS for issued parts)
-  const paid = Number(wo.amount_paid ?? 0);
-  if (floatRound(paid, rounding(env, wo)) > 0) {
-    throw new UserError(`DRM_MONEY_HELD: work order ${String(wo.name)} holds ${money(env, paid, currencyOf(env, wo))} of payments; refund them first`);
-  }
+  const [blocker] = cancelBlockers(env, wo);
+  if (blocker) throw new UserError(`${blocker[0]}: ${blocker[1]}`);
   const fromState = String(wo.state);
   recordAudit(actionEnv(env, key), 'cancel', WO, wo.id, { before: { state: fromState }, after: { state: 'cancelled' }, note: reason });
   return act(env, wo, 'cancel', actor, key, { vals: { state: 'cancelled', cancel_reason: reason }, event: 'cancel', note: reason });

@@ -8,6 +8,7 @@ import type { MethodDef, ModelDef, Row } from '../orm/types';
 import { forbidden, getActor } from './drmoto-actor';
 import { amountDue, latestQuote, quotesOf } from './drmoto-work-order-amounts';
 import { staffHasRole, WORK_ORDER_ACTIONS, writeLog } from './drmoto-work-order-actions';
+import { PARTS_ACTIONS } from './drmoto-work-order-parts';
 import { isInternal, PART, QUOTE, QUOTE_STATES, STATUS_LOG, uiKey, validationError, WO, WO_STATES } from './drmoto-wo-common';
 import { nextByCode } from './ir-sequence';
 
@@ -116,6 +117,13 @@ export const drmotoWorkOrder: ModelDef = {
     amount_paid: { type: 'monetary', string: 'Paid', readonly: true, currencyField: 'currency_id', default: 0, help: 'Net registered payments (payments less refunds).' },
     amount_due: money('Due'),
     part_ids: { type: 'one2many', string: 'Parts', relation: PART, inverseName: 'work_order_id' },
+    picking_ids: { type: 'one2many', string: 'Transfers', relation: 'stock.picking', inverseName: 'drmoto_work_order_id', readonly: true },
+    picking_count: {
+      type: 'integer',
+      string: 'Transfers',
+      store: false,
+      compute: (env, row) => env.model('stock.picking').sudo().allRows().filter((p) => p.drmoto_work_order_id === row.id).length,
+    },
     status_log_ids: { type: 'one2many', string: 'Status log', relation: STATUS_LOG, inverseName: 'work_order_id' },
     cancel_reason: { type: 'text', string: 'Cancel reason', readonly: true },
     delivered_at: { type: 'datetime', string: 'Delivered at', readonly: true },
@@ -175,7 +183,7 @@ export const drmotoWorkOrder: ModelDef = {
       }
     },
   },
-  methods: Object.fromEntries(Object.entries(WORK_ORDER_ACTIONS).map(([k, v]) => [k, v as MethodDef])),
+  methods: Object.fromEntries(Object.entries({ ...WORK_ORDER_ACTIONS, ...PARTS_ACTIONS }).map(([k, v]) => [k, v as MethodDef])),
   acl: {
     'drmoto_workshop.group_drmoto_user': 'r',
     'drmoto_workshop.group_drmoto_advisor': 'rwc',

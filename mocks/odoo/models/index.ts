@@ -1,4 +1,4 @@
-/** The model registry: one file per model; issue 3 added work orders, quotes, logs and taxes; later issues add pickings, invoices here. */
+/** The model registry: one file per model; issue 3 added work orders, quotes, logs and taxes; issue 4 added pickings, moves and picking types; later issues add invoices here. */
 import type { ModelDef } from '../orm/types';
 import { accountTax } from './account-tax';
 import { drmotoAuditLog } from './drmoto-audit-log';
@@ -17,6 +17,8 @@ import { resGroups } from './res-groups';
 import { resPartner } from './res-partner';
 import { resUsers } from './res-users';
 import { stockLocation } from './stock-location';
+import { stockMove, stockPicking } from './stock-picking';
+import { stockPickingType } from './stock-picking-type';
 import { stockQuant } from './stock-quant';
 import { stockWarehouse } from './stock-warehouse';
 import { uomUom } from './uom-uom';
@@ -34,6 +36,9 @@ export const MODELS: ModelDef[] = [
   stockLocation,
   stockWarehouse,
   stockQuant,
+  stockPickingType,
+  stockPicking,
+  stockMove,
   irSequence,
   accountTax,
   drmotoWorkOrder,

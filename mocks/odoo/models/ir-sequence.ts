@@ -38,6 +38,17 @@ export function nextByCode(env: Env, code: string, companyId: number | null = en
     .sort((a, b) => (a.company_id === null ? 1 : 0) - (b.company_id === null ? 1 : 0) || a.id - b.id);
   const seq: Row | undefined = candidates[0];
   if (!seq) return false;
+  return nextOf(env, seq);
+}
+
+/** ir.sequence.next_by_id() of one sequence (a picking type's sequence_id): the next string, or false without one */
+export function nextBySequence(env: Env, seqId: number | null): string | false {
+  const seq = seqId === null ? undefined : env.model('ir.sequence').sudo().row(seqId);
+  if (!seq || seq.active === false) return false;
+  return nextOf(env, seq);
+}
+
+function nextOf(env: Env, seq: Row): string {
   const n = Number(seq.number_next);
   seq.number_next = n + Number(seq.number_increment || 1);
   const name = String(seq.name);

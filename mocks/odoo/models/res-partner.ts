@@ -9,6 +9,12 @@ const UPSERT_KEYS = ['name', 'phone', 'email', 'street', 'city', 'comment'];
 const CUSTOMER_WRITABLE = new Set(UPSERT_KEYS);
 const PHONE_INVALID = 'DRM_PHONE_INVALID: the phone number is neither a CN mobile nor an E.164 number';
 
+/** partner.property_stock_customer, or the property's default (Partners/Customers) when the partner has none */
+export function customerLocation(env: Env, partnerId: number | null): number | null {
+  const own = partnerId === null ? null : (env.model('res.partner').sudo().row(partnerId)?.property_stock_customer as number | null | undefined);
+  return own ?? env.orm.xmlids.get('stock.stock_location_customers')?.id ?? null;
+}
+
 /** the active customer with this normalized phone (at most one: the constraint) */
 export function findCustomer(env: Env, phoneNormalized: string): number | undefined {
   return env.model('res.partner')._search(
@@ -78,6 +84,14 @@ export const resPartner: ModelDef = {
       compute: (env, row) => env.model('drmoto.vehicle').sudo().allRows().filter((v) => v.partner_id === row.id && v.active !== false).length,
     },
     drmoto_wechat_identity_ids: { type: 'one2many', string: 'WeChat identities', relation: 'drmoto.wechat.identity', inverseName: 'partner_id' },
+    // stock: company-dependent in Odoo (ir.property, default Partners/Customers); see customerLocation()
+    property_stock_customer: {
+      type: 'many2one',
+      string: 'Customer Location',
+      relation: 'stock.location',
+      default: (env) => env.orm.xmlids.get('stock.stock_location_customers')?.id ?? null,
+      help: 'The destination of deliveries to this contact (issued parts go here).',
+    },
   },
   computes: [
     {

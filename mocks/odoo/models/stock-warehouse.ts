@@ -12,6 +12,8 @@ export const stockWarehouse: ModelDef = {
     partner_id: { type: 'many2one', string: 'Address', relation: 'res.partner' },
     view_location_id: { type: 'many2one', string: 'View Location', relation: 'stock.location', required: true },
     lot_stock_id: { type: 'many2one', string: 'Location Stock', relation: 'stock.location', required: true },
+    in_type_id: { type: 'many2one', string: 'In Type', relation: 'stock.picking.type' },
+    out_type_id: { type: 'many2one', string: 'Out Type', relation: 'stock.picking.type' },
     active: { type: 'boolean', string: 'Active', default: true },
   },
   sqlConstraints: [

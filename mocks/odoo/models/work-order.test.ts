@@ -724,7 +724,7 @@ describe('work orders (issue 3)', () => {
       expect(ls.at(-1)!.to_state).toBe(r.state);
       expect(ls.map((l) => l.revision)).toEqual([...ls.map((l) => l.revision)].sort((a, b) => Number(a) - Number(b)));
     }
-    expect(env.model('drmoto.audit.log').allRows().map((a) => a.action).sort()).toEqual(['cancel', 'discount', 'manager_override', 'price_override', 'quote_on_behalf']);
+    expect(env.model('drmoto.audit.log').allRows().map((a) => a.action).sort()).toEqual(['cancel', 'discount', 'manager_override', 'price_override', 'quote_on_behalf', 'stock_issue']);
     expect(wo(1)).toMatchObject({ state: 'closed', amount_due: 0 });
     expect(wo(2)).toMatchObject({ state: 'delivered', amount_due: 245 });
     // the seed keeps the ids of issue 2

@@ -11,3 +11,5 @@ from . import drmoto_work_order
 from . import drmoto_work_order_quote
 from . import drmoto_work_order_quote_line
 from . import drmoto_work_order_part
+from . import stock_picking
+from . import drmoto_work_order_parts

@@ -24,6 +24,36 @@ ROLE_GROUPS = {
 }
 
 
+class InternalToken:
+    """A context value that only code running in this server process can produce.
+
+    The addon's guards are unlocked by a context key whose value must be one of the
+    module-level tokens below, compared by identity (``is``). JSON-RPC and XML-RPC carry
+    plain data only (strings, numbers, lists, dicts...), so a remote caller who puts
+    ``{"drmoto_wo_action": True}`` (or any other value) in ``kwargs.context`` can't
+    satisfy the check. Copies keep the identity (``copy``/``deepcopy`` return the token).
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "<drmoto internal token %s>" % self.name
+
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+def has_token(env, key, token):
+    """``env``'s context carries ``token`` (the very object) under ``key``."""
+    return env.context.get(key) is token
+
+
 def _user_has_group(env, uid, xmlid):
     return env["res.users"].sudo().browse(uid).has_group(xmlid)
 

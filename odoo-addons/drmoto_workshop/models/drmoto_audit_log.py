@@ -11,6 +11,8 @@ AUDIT_ACTIONS = [
     ("cancel", "Cancel"),
     ("manager_override", "Manager override"),
     ("quote_on_behalf", "Quote decided on the customer's behalf"),
+    ("stock_issue", "Parts issued"),
+    ("stock_return", "Parts returned"),
 ]
 
 

@@ -11,6 +11,9 @@ EVENTS = [
     ("quote_confirmed", "Quote confirmed"),
     ("quote_rejected", "Quote rejected"),
     ("cancel", "Cancelled"),
+    ("parts_requested", "Parts requested"),
+    ("parts_issued", "Parts issued"),
+    ("parts_returned", "Parts returned"),
 ]
 ACTOR_KINDS = [("staff", "Staff"), ("customer", "Customer"), ("system", "System")]
 

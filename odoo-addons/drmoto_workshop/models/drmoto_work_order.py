@@ -12,8 +12,8 @@ from odoo import SUPERUSER_ID, Command, _, api, fields, models
 from odoo.exceptions import MissingError, UserError, ValidationError
 from odoo.tools import float_compare, float_is_zero
 
-from .drmoto_actor import ROLE_GROUPS, forbidden, get_actor
-from .drmoto_work_order_quote import QUOTE_CTX, QUOTE_STATES
+from .drmoto_actor import ROLE_GROUPS, InternalToken, forbidden, get_actor, has_token
+from .drmoto_work_order_quote import QUOTE_CTX, QUOTE_STATES, QUOTE_TOKEN
 
 STATES = [
     ("draft", "Draft"),
@@ -48,10 +48,20 @@ ACTIONS = {
     "deliver": (("advisor",), "deliver"),
     "close": (("cashier", "system"), "close"),
     "cancel": (("advisor",), "cancel"),
+    # issue 4 (drmoto_work_order_parts.py)
+    "request_parts": (("technician", "advisor"), "request parts"),
+    "issue_parts": (("keeper",), "issue parts"),
+    "return_parts": (("keeper",), "return parts"),
 }
 
-# Context flag set by the action methods: the fields below change only through them.
+# Context flag set by the action methods: the fields below change only through them. The
+# value must be ACTION_TOKEN itself (identity): a context sent over RPC can only hold plain
+# data, so no remote caller can unlock the guards (drmoto_actor.InternalToken).
 ACTION_CTX = "drmoto_wo_action"
+ACTION_TOKEN = InternalToken(ACTION_CTX)
+# created by action_open, which writes its own 'open' row
+SKIP_OPEN_LOG_CTX = "drmoto_skip_open_log"
+SKIP_OPEN_LOG_TOKEN = InternalToken(SKIP_OPEN_LOG_CTX)
 ACTION_FIELDS = frozenset({
     "state", "open_request_key", "cancel_reason", "closed_at", "delivered_at", "amount_paid",
 })
@@ -227,10 +237,14 @@ class DrmotoWorkOrder(models.Model):
     # ORM guards
     # ------------------------------------------------------------------
 
+    def _drmoto_in_action(self):
+        """Running inside one of the action methods (never true for a context sent over RPC)."""
+        return has_token(self.env, ACTION_CTX, ACTION_TOKEN)
+
     def _drmoto_check_generic_actor(self, what):
         """Generic create/write through the integration user: only staff advisors; customers
         and the system go through the action methods."""
-        if self.env.su or not self.env.context.get("drmoto_actor") or self.env.context.get(ACTION_CTX):
+        if self.env.su or not self.env.context.get("drmoto_actor") or self._drmoto_in_action():
             return
         actor = get_actor(self.env)
         if actor["kind"] != "staff":
@@ -245,7 +259,7 @@ class DrmotoWorkOrder(models.Model):
             if "revision" in vals:
                 raise _validation(_("the revision is maintained by the work order"))
             protected = set(vals) & ACTION_FIELDS
-            if protected and not self.env.context.get(ACTION_CTX):
+            if protected and not self._drmoto_in_action():
                 raise _validation(
                     _("%s change only through the work order's actions", ", ".join(sorted(protected)))
                 )
@@ -262,7 +276,7 @@ class DrmotoWorkOrder(models.Model):
                     "drmoto.work.order"
                 ) or "/"
         orders = super().create(vals_list)
-        if not self.env.context.get("drmoto_skip_open_log"):
+        if not has_token(self.env, SKIP_OPEN_LOG_CTX, SKIP_OPEN_LOG_TOKEN):
             # created in the web UI: the timeline starts with an 'open' row too
             actor = get_actor(self.env)
             for wo in orders:
@@ -275,10 +289,10 @@ class DrmotoWorkOrder(models.Model):
         if "revision" in vals:
             raise _validation(_("the revision is maintained by the work order"))
         protected = set(vals) & ACTION_FIELDS
-        if protected and not self.env.context.get(ACTION_CTX):
+        if protected and not self._drmoto_in_action():
             raise _validation(_("%s change only through the work order's actions", ", ".join(sorted(protected))))
         self._drmoto_check_generic_actor(_("change"))
-        if (not vals and not self.env.context.get(ACTION_CTX)) or (vals and set(vals) <= NO_BUMP_FIELDS):
+        if (not vals and not self._drmoto_in_action()) or (vals and set(vals) <= NO_BUMP_FIELDS):
             return super().write(vals)
         # +1 per write, whoever writes (UI edits count too): each record gets its own value
         for wo in self:
@@ -397,7 +411,7 @@ class DrmotoWorkOrder(models.Model):
     def _drmoto_env(self, key):
         """The environment the action acts in: sudo (the checks above are the guard),
         the action flag, and the request key for audit rows."""
-        return self.sudo().with_context(**{ACTION_CTX: True, "drmoto_request_key": key})
+        return self.sudo().with_context(**{ACTION_CTX: ACTION_TOKEN, "drmoto_request_key": key})
 
     def _drmoto_log(self, action, event, actor, key, from_state, to_state, note, result):
         self.ensure_one()
@@ -538,7 +552,7 @@ class DrmotoWorkOrder(models.Model):
             "open_request_key": key,
         }
         env = self.with_company(vehicle.company_id)._drmoto_env(key).with_context(
-            drmoto_skip_open_log=True, mail_create_nosubscribe=True,
+            mail_create_nosubscribe=True, **{SKIP_OPEN_LOG_CTX: SKIP_OPEN_LOG_TOKEN}
         )
         wo = env.create(create_vals).with_env(self.env)
         result = {"id": wo.id, "name": wo.name, "state": wo.state, "revision": wo.revision}
@@ -582,10 +596,10 @@ class DrmotoWorkOrder(models.Model):
         if note and not isinstance(note, str):
             raise _validation(_("note must be a string"))
         env = wo._drmoto_env(key)
-        quotes = env.env["drmoto.work.order.quote"].with_context(**{QUOTE_CTX: True})
+        quotes = env.env["drmoto.work.order.quote"].with_context(**{QUOTE_CTX: QUOTE_TOKEN})
         previous = wo.sudo().quote_ids
         version = max(previous.mapped("version") or [0]) + 1
-        previous.filtered(lambda q: q.state in ("draft", "sent")).with_context(**{QUOTE_CTX: True}).sudo().write(
+        previous.filtered(lambda q: q.state in ("draft", "sent")).with_context(**{QUOTE_CTX: QUOTE_TOKEN}).sudo().write(
             {"state": "superseded"}
         )
         quote = quotes.create({
@@ -610,7 +624,7 @@ class DrmotoWorkOrder(models.Model):
         quote = wo._drmoto_latest_quote(version, "draft", _("send"))
         if not quote.line_ids:
             raise _validation(_("quote version %s has no lines", quote.version))
-        quote.with_context(**{QUOTE_CTX: True}).sudo().write(
+        quote.with_context(**{QUOTE_CTX: QUOTE_TOKEN}).sudo().write(
             {"state": "sent", "sent_at": fields.Datetime.now()}
         )
         vals = {"state": "quoted"} if wo.state == "diagnosing" else {}
@@ -632,7 +646,7 @@ class DrmotoWorkOrder(models.Model):
             return self._drmoto_ui(replay)
         quote = wo._drmoto_latest_quote(version, "sent", ACTIONS[action][1].split()[0])
         on_behalf = actor["kind"] != "customer"
-        quote.with_context(**{QUOTE_CTX: True}).sudo().write({
+        quote.with_context(**{QUOTE_CTX: QUOTE_TOKEN}).sudo().write({
             "state": new_state,
             "decided_at": fields.Datetime.now(),
             "decided_by_user_id": actor["uid"] if on_behalf and actor["kind"] == "staff" else False,
@@ -809,23 +823,6 @@ class DrmotoWorkOrder(models.Model):
                     latest.state, verb)
             )
         return latest
-
-    def _drmoto_plan_parts(self, quote):
-        """The planned parts mirror the part lines of the latest confirmed version (one row
-        per product and unit of measure)."""
-        self.ensure_one()
-        planned = {}
-        for line in quote.line_ids.filtered(lambda l: l.kind == "part" and l.product_id):
-            product = line.product_id
-            k = (product.id, product.uom_id.id)
-            planned[k] = planned.get(k, 0.0) + line.qty
-        parts = self.env["drmoto.work.order.part"].sudo()
-        self.sudo().part_ids.unlink()
-        parts.create([
-            {"work_order_id": self.id, "product_id": product_id, "uom_id": uom_id, "qty_planned": qty,
-             "quote_id": quote.id}
-            for (product_id, uom_id), qty in planned.items()
-        ])
 
     def _drmoto_quote_line_vals(self, lines):
         """Validate the BFF's quote lines and fill in the default taxes."""

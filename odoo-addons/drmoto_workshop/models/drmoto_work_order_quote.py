@@ -1,6 +1,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .drmoto_actor import InternalToken, has_token
+
 QUOTE_STATES = [
     ("draft", "Draft"),
     ("sent", "Sent"),
@@ -8,8 +10,10 @@ QUOTE_STATES = [
     ("rejected", "Rejected"),
     ("superseded", "Superseded"),
 ]
-# set by the work order's actions; nothing else changes once a version left draft
+# set by the work order's actions; nothing else changes once a version left draft. The
+# value must be QUOTE_TOKEN itself: a context sent over RPC can't carry it.
 QUOTE_CTX = "drmoto_quote_action"
+QUOTE_TOKEN = InternalToken(QUOTE_CTX)
 STATE_FIELDS = frozenset({
     "state", "sent_at", "decided_at", "decided_by_user_id", "decided_by_partner_id", "decided_on_behalf",
 })
@@ -88,14 +92,14 @@ class DrmotoWorkOrderQuote(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.context.get(QUOTE_CTX):
+        if not has_token(self.env, QUOTE_CTX, QUOTE_TOKEN):
             raise UserError(
                 "DRM_VALIDATION: " + _("quote versions are created with the work order's action_create_quote")
             )
         return super().create(vals_list)
 
     def write(self, vals):
-        if set(vals) & STATE_FIELDS and not self.env.context.get(QUOTE_CTX):
+        if set(vals) & STATE_FIELDS and not has_token(self.env, QUOTE_CTX, QUOTE_TOKEN):
             raise UserError(
                 "DRM_QUOTE_STATE: " + _("a quote's status changes only through the work order's actions")
             )

@@ -7,6 +7,9 @@ from . import test_drmoto_work_order
 from . import test_drmoto_work_order_quote
 from . import test_drmoto_work_order_quote_line
 from . import test_drmoto_work_order_part
+from . import test_drmoto_work_order_parts_wizard
+from . import test_stock_picking
 from . import test_drmoto_wo_status_log
 from . import test_drmoto_audit_log
 from . import test_drmoto_work_order_concurrency
+from . import test_drmoto_work_order_parts_concurrency

@@ -5,6 +5,8 @@ from odoo.service.model import _as_validation_error
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
+from ..models.drmoto_work_order import ACTION_CTX, ACTION_TOKEN
+
 
 class DrmotoCase(TransactionCase):
     """Shop 1 and shop 2, one user per workshop role (groups set explicitly, so no
@@ -177,4 +179,63 @@ class WorkOrderCase(DrmotoCase):
 
     def set_paid(self, wo, amount):
         """What the payments issue will maintain."""
-        wo.sudo().with_context(drmoto_wo_action=True).write({"amount_paid": amount})
+        wo.sudo().with_context(**{ACTION_CTX: ACTION_TOKEN}).write({"amount_paid": amount})
+
+
+class PartsCase(WorkOrderCase):
+    """WorkOrderCase plus stock in the shop's warehouse and helpers for the parts actions."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.warehouse = cls.env["stock.warehouse"].search([("company_id", "=", cls.company.id)], limit=1)
+        cls.stock_loc = cls.warehouse.lot_stock_id
+        cls.customer_loc = cls.customer.property_stock_customer
+        cls.Picking = cls.env["stock.picking"]
+        cls.set_stock(cls.pads, 10)
+        cls.set_stock(cls.oil, 5)
+
+    @classmethod
+    def set_stock(cls, product, qty):
+        """Quantity on hand at the warehouse stock location := ``qty``."""
+        cls.env.invalidate_all()
+        current = product.with_context(location=cls.stock_loc.id).qty_available
+        cls.env["stock.quant"]._update_available_quantity(product, cls.stock_loc, qty - current)
+        cls.env.invalidate_all()
+
+    def on_hand(self, product):
+        self.env.invalidate_all()
+        return product.with_context(location=self.stock_loc.id).qty_available
+
+    def free(self, product):
+        self.env.invalidate_all()
+        return product.with_context(location=self.stock_loc.id).free_qty
+
+    def issue(self, wo, lines, actor=None, key=None):
+        return self.wo_as(wo, actor or self.staff_keeper).action_issue_parts(key or self.key(), lines)
+
+    def give_back(self, wo, lines, actor=None, key=None):
+        return self.wo_as(wo, actor or self.staff_keeper).action_return_parts(key or self.key(), lines)
+
+    def request(self, wo, lines, actor=None, key=None):
+        return self.wo_as(wo, actor or self.staff_technician).action_request_parts(key or self.key(), lines)
+
+    def line(self, product, qty):
+        return {"product_id": product.id, "qty": qty}
+
+    def part_of(self, wo, product):
+        wo.invalidate_recordset()
+        return wo.part_ids.filtered(lambda p: p.product_id == product)
+
+    def counts(self, wo):
+        """What an action may leave behind: pickings, moves, log and audit rows, quants."""
+        self.env.invalidate_all()
+        return (
+            self.Picking.search_count([("drmoto_work_order_id", "=", wo.id)]),
+            self.env["stock.move"].search_count([("drmoto_work_order_id", "=", wo.id)]),
+            self.StatusLog.search_count([("work_order_id", "=", wo.id)]),
+            self.AuditLog.search_count([("work_order_id", "=", wo.id)]),
+            self.on_hand(self.pads),
+            self.on_hand(self.oil),
+            len(wo.part_ids),
+        )

@@ -111,6 +111,37 @@ class TestDrmotoWorkOrder(WorkOrderCase):
             wo.unlink()
         self.assertDrmCode(cm, "DRM_WO_STATE")
 
+    def test_forged_action_context_is_refused(self):
+        """RPC callers control kwargs.context: the plain key must not unlock the guards."""
+        wo = self.open_wo()
+        forged_values = (True, 1, "1", "true", {"token": True}, ["drmoto_wo_action"])
+        callers = (
+            ("manager", self.WorkOrder.with_user(self.user_manager)),
+            ("bff", self.as_bff("drmoto.work.order")),
+            ("bff as advisor", self.as_bff("drmoto.work.order", self.staff_advisor)),
+            ("superuser", self.WorkOrder.sudo()),
+        )
+        for label, WorkOrder in callers:
+            for value in forged_values:
+                forged = WorkOrder.with_context(drmoto_wo_action=value)
+                for vals in ({"state": "closed"}, {"amount_paid": 500.0}, {"cancel_reason": "x"},
+                             {"open_request_key": "stolen"}):
+                    with self.subTest(caller=label, value=value, vals=vals), self.assertRaises(UserError) as cm:
+                        forged.browse(wo.id).write(vals)
+                    self.assertDrmCode(cm, "DRM_VALIDATION")
+                with self.subTest(caller=label, value=value, create=True), self.assertRaises(UserError) as cm:
+                    forged.create({"partner_id": self.customer.id, "vehicle_id": self.vehicle.id, "state": "closed"})
+                self.assertDrmCode(cm, "DRM_VALIDATION")
+        self.assertEqual((wo.state, wo.amount_paid, wo.revision), ("draft", 0.0, 1))
+        # a customer actor can't write work orders directly, flag or not
+        with self.assertRaises(AccessError) as cm:
+            self.wo_as(wo, self.as_customer).with_context(drmoto_wo_action=True).write({"symptom": "x"})
+        self.assertDrmCode(cm, "DRM_FORBIDDEN")
+        # the 'open' row of a work order created in the UI can't be skipped either
+        created = self.WorkOrder.with_user(self.user_advisor).with_context(drmoto_skip_open_log=True).create(
+            {"partner_id": self.customer.id, "vehicle_id": self.vehicle.id})
+        self.assertEqual(created.status_log_ids.mapped("event"), ["open"])
+
     # ------------------------------------------------------------------ transitions
 
     def test_happy_path_revisions_and_log(self):

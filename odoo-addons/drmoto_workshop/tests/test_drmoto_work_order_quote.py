@@ -131,6 +131,26 @@ class TestDrmotoWorkOrderQuote(WorkOrderCase):
             self.env["drmoto.work.order.quote"].create({"work_order_id": wo.id, "version": 9})
         self.assertDrmCode(cm, "DRM_VALIDATION")
 
+    def test_forged_quote_context_is_refused(self):
+        """The quote flag sent in an RPC context (any plain value) unlocks nothing."""
+        wo = self.to_state("quoted", lines=[self.labor(100.0)])
+        quote = wo.current_quote_id
+        for user in (self.user_advisor, self.user_manager, self.user_bff):
+            for value in (True, 1, "1", {"x": 1}):
+                Quote = quote.with_user(user).with_context(drmoto_quote_action=value, drmoto_wo_action=value)
+                with self.subTest(user=user.login, value=value):
+                    with self.assertRaises(UserError) as cm:
+                        Quote.write({"state": "confirmed", "decided_at": "2026-01-01 00:00:00"})
+                    self.assertDrmCode(cm, "DRM_QUOTE_STATE")
+                    with self.assertRaises(UserError) as cm:
+                        Quote.write({"note": "changed"})
+                    self.assertDrmCode(cm, "DRM_QUOTE_LOCKED")
+                    with self.assertRaises(UserError) as cm:
+                        Quote.sudo().create({"work_order_id": wo.id, "version": 9})
+                    self.assertDrmCode(cm, "DRM_VALIDATION")
+        self.assertEqual((quote.state, quote.note, len(wo.quote_ids)), ("sent", False, 1))
+        self.assertFalse(wo.part_ids)
+
     def test_draft_quote_is_editable_by_the_advisor(self):
         wo = self.to_state("diagnosing")
         self.act(wo, "action_create_quote", self.staff_advisor, [self.labor(100.0)])

@@ -121,10 +121,7 @@ export class CustomerGateway {
 
   async search(domain: unknown[], page: { offset: number; limit: number; order: string }): Promise<{ items: Customer[]; total: number }> {
     const full = [['drmoto_is_customer', '=', true], ...domain];
-    const [rows, total] = await Promise.all([
-      this.odoo.searchRead<Record<string, unknown>>('res.partner', full, PARTNER_FIELDS, page),
-      this.odoo.searchCount('res.partner', full),
-    ]);
+    const { rows, total } = await this.odoo.searchPage<Record<string, unknown>>('res.partner', full, PARTNER_FIELDS, page);
     return { items: rows.map(toCustomer), total };
   }
 }
@@ -180,10 +177,7 @@ export class VehicleGateway {
   }
 
   async search(domain: unknown[], page: { offset: number; limit: number; order: string }): Promise<{ items: Vehicle[]; total: number }> {
-    const [rows, total] = await Promise.all([
-      this.odoo.searchRead<Record<string, unknown>>('drmoto.vehicle', domain, VEHICLE_FIELDS, page),
-      this.odoo.searchCount('drmoto.vehicle', domain),
-    ]);
+    const { rows, total } = await this.odoo.searchPage<Record<string, unknown>>('drmoto.vehicle', domain, VEHICLE_FIELDS, page);
     return { items: rows.map(toVehicle), total };
   }
 }

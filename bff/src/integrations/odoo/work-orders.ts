@@ -175,10 +175,7 @@ export class WorkOrderGateway {
   }
 
   async search(domain: unknown[], page: { offset: number; limit: number; order: string }): Promise<{ items: WoRow[]; total: number }> {
-    const [rows, total] = await Promise.all([
-      this.odoo.searchRead<Record<string, unknown>>('drmoto.work.order', domain, WO_FIELDS, page),
-      this.odoo.searchCount('drmoto.work.order', domain),
-    ]);
+    const { rows, total } = await this.odoo.searchPage<Record<string, unknown>>('drmoto.work.order', domain, WO_FIELDS, page);
     return { items: rows.map(toWo), total };
   }
 
