@@ -64,7 +64,7 @@ class DrmotoWorkOrderParts(models.Model):
     _inherit = "drmoto.work.order"
 
     picking_ids = fields.One2many("stock.picking", "drmoto_work_order_id", string="Transfers", readonly=True)
-    picking_count = fields.Integer(compute="_compute_picking_count", compute_sudo=True, string="Transfers")
+    picking_count = fields.Integer(compute="_compute_picking_count", compute_sudo=True, string="Transfer count")
 
     @api.depends("picking_ids")
     def _compute_picking_count(self):
@@ -387,10 +387,16 @@ class StockPickingPost(models.Model):
             if float_compare(move.quantity, qty, precision_rounding=move.product_uom.rounding) != 0:
                 move.quantity = qty
         self.move_ids.picked = True
-        self.with_context(
+        # no pre-validation wizard: no backorder (every quantity is set), no delivery SMS
+        # confirmation (stock_sms, also skips the SMS to the customer), no expired-lots warning
+        # (product_expiry); a wizard of another module would leave the picking undone -> raise
+        outcome = self.with_context(
             skip_backorder=True, picking_ids_not_to_backorder=self.ids, cancel_backorder=True,
+            skip_sms=True, skip_expired=True,
         ).button_validate()
         if self.state != "done":
+            wizard = outcome.get("res_model") if isinstance(outcome, dict) else False
             raise UserError(
-                "DRM_VALIDATION: " + _("transfer %s could not be validated (state '%s')", self.name, self.state)
+                "DRM_VALIDATION: " + _("transfer %s could not be validated (state '%s'%s)", self.name, self.state,
+                                       ", %s asked for confirmation" % wizard if wizard else "")
             )

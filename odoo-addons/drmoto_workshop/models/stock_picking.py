@@ -70,6 +70,11 @@ class StockPicking(models.Model):
             raise _guard_error({"unlink"})
         return super().unlink()
 
+    def _send_confirmation_email(self):
+        # parts handed over in the workshop are not deliveries: no "your order was delivered"
+        # email (stock_move_email_validation) for a work order's transfers
+        return super(StockPicking, self.filtered(lambda p: not p.drmoto_work_order_id))._send_confirmation_email()
+
 
 class StockMove(models.Model):
     _inherit = "stock.move"

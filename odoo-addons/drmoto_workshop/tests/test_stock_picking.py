@@ -52,6 +52,14 @@ class TestStockPicking(PartsCase):
         self.assertFalse(copy.drmoto_work_order_id or copy.drmoto_request_key or copy.drmoto_kind
                          or copy.drmoto_lines_hash)
 
+    def test_no_delivery_confirmation_to_the_customer(self):
+        self.company.stock_move_email_validation = True
+        wo = self.to_state("in_progress")
+        picking = self.Picking.browse(self.issue(wo, [self.line(self.pads, 1)])["picking_id"])
+        self.assertEqual(picking.state, "done")
+        self.assertFalse(picking.message_ids.filtered(lambda m: m.message_type in ("comment", "email")
+                                                      and self.customer in m.partner_ids))
+
     def test_other_transfers_are_untouched(self):
         picking = self.Picking.create({
             "picking_type_id": self.warehouse.out_type_id.id, "location_id": self.stock_loc.id,
