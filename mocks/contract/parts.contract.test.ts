@@ -135,6 +135,20 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('parts over %s', (transport) => {
   });
 });
 
+describe('a lost reply', () => {
+  it('an issue the BFF timed out on, retried with its key, posts one picking', async () => {
+    const wo = await workOrder();
+    const key = 'lost-' + unique.tag();
+    const impatient = target.client('jsonrpc');
+    const e = await rejected(as(staff.keeper!, () => impatient.execute('drmoto.work.order', 'action_issue_parts', [[wo], key, [{ product_id: product, qty: 1 }]], {}, { timeoutMs: 1, requestKey: key })));
+    expect(e.status).toBe(503);
+    const r = await as(staff.keeper!, () => parts.issue(wo, key, [{ product_id: product, qty: 1 }]));
+    expect(r.state).toBe('done');
+    expect(await parts.pickingCount(wo, key)).toBe(1);
+    expect((await parts.parts(wo)).find((x) => x.product?.id === product)?.issued).toBe(1);
+  });
+});
+
 describe('concurrent duplicates of one key', () => {
   it('a burst of identical issues with one key posts one picking; the others replay it or get 409', async () => {
     const wo = await workOrder();
