@@ -4,7 +4,7 @@ const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], setupFilesAfterEnv: ['<rootDir>/bff/test/jest.setup.ts'] };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/bff/**/*.test.ts', '<rootDir>/mocks/odoo/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/bff/**/*.test.ts', '<rootDir>/mocks/odoo/**/*.test.ts', '<rootDir>/mocks/wechatpay/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/mocks/contract/**/*.test.ts'] },
   ],
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wechatPayConfigFromEnv, wechatPayEnvShape, type WechatPayConfig } from './integrations/wechatpay/config';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -54,6 +55,8 @@ export const envSchema = z.object({
   IDEMPOTENCY_LEASE_MS: int(60_000, 1_000).describe('How long an in-flight Idempotency-Key blocks retries (409) before a crashed request frees it.'),
   IDEMPOTENCY_RETENTION_H: int(24, 24).describe('Hours an Idempotency-Key and its stored response are kept (≥ 24).'),
 
+  ...wechatPayEnvShape,
+
   RATE_LIMIT_AUTH_PER_MIN: int(30, 1).describe('Login attempts per client IP per minute.'),
   BODY_LIMIT: z.string().default('100kb').describe('Largest accepted JSON body.'),
   DOCS_ENABLED: bool.default(true).describe('Serve /openapi.json.'),
@@ -81,6 +84,8 @@ export interface Config {
   wechat: { appId: string; secret?: string; apiBase: string; timeoutMs: number };
   rateLimit: { authPerMin: number };
   idempotency: { leaseMs: number; retentionMs: number };
+  /** Undefined when WeChat Pay is not configured (the pay endpoints then answer 503). */
+  wechatPay?: WechatPayConfig;
   docsEnabled: boolean;
 }
 
@@ -106,6 +111,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && parsed.data.NODE_ENV === 'production' && !parsed.data.WECHAT_SECRET) {
     problems.push('WECHAT_SECRET: is required in production');
   }
+  const wxPay = parsed.success
+    ? wechatPayConfigFromEnv(parsed.data, { defaultAppId: parsed.data.WECHAT_APPID, production: parsed.data.NODE_ENV === 'production' })
+    : { problems: [] as string[], config: undefined };
+  problems.push(...wxPay.problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -128,6 +137,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     wechat: { appId: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''), timeoutMs: e.WECHAT_TIMEOUT_MS },
     rateLimit: { authPerMin: e.RATE_LIMIT_AUTH_PER_MIN },
     idempotency: { leaseMs: e.IDEMPOTENCY_LEASE_MS, retentionMs: e.IDEMPOTENCY_RETENTION_H * 3600_000 },
+    wechatPay: wxPay.config,
     docsEnabled: e.DOCS_ENABLED,
   };
 }

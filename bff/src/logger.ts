@@ -1,7 +1,8 @@
 import winston from 'winston';
 import { requestContext } from './context';
 
-const SECRET_KEYS = /^(password|passwd|secret|.*_secret|token|.*_token|authorization|cookie|set-cookie|api_?key|session_key|js_code|wx_code|private_key|apiv3_key)$/i;
+// Substrings, not whole names: WECHATPAY_PRIVATE_KEY, ODOO_PASSWORD, refresh_token… are all secrets.
+const SECRET_KEYS = /(password|passwd|secret|token|authorization|cookie|api_?key|session_key|js_code|wx_code|private_?key|apiv3|pay_?sign)/i;
 const PHONE_KEYS = /^(phone|mobile|phone_?number|pure_?phone_?number|drmoto_phone_normalized)$/i;
 const OPENID_KEYS = /^(openid|unionid|open_id|union_id)$/i;
 

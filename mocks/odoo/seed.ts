@@ -3,10 +3,10 @@
  * the staff users, customer Zhang San with vehicle 粤B12345 and a few parts with stock; since issue 3 also the taxes
  * (`VAT 13% (incl.)` is the shop's default sale tax), a labor product, two more customers with vehicles and demo
  * work orders in every state (SEED_WORK_ORDERS), built by calling the action methods as the seeded users; since
- * issue 4 the warehouse's operation types (Receipts, Delivery Orders) and one issued picking on WO 4.
+ * issue 4 the warehouse's operation types (Receipts, Delivery Orders) and one issued picking on WO 4; since issue 5 the
+ * sales journal and WO 1 settled through action_sync_invoices + action_register_payment before its delivery closes it.
  */
 import { callKw, type Orm } from './orm/orm';
-import { internalEnv } from './models/drmoto-wo-common';
 import { createWarehousePickingTypes } from './models/stock-picking-type';
 import { GROUPS } from './security';
 
@@ -129,6 +129,10 @@ export function seed(orm: Orm): void {
   orm.xmlids.set('drmoto_mock.tax_vat13_excl', { model: 'account.tax', id: vatExcl! });
   m('res.company').write([company!], { account_sale_tax_id: vatIncl });
   m('product.product').write(Object.values(productIds), { taxes_id: [[6, 0, [vatIncl!]]] });
+  // issue 5: the shop's sales journal (a real Odoo has it from its chart of accounts): invoices INV/<year>/NNNNN,
+  // credit notes RINV/<year>/NNNNN; the payment journals (WXP, STRP, CASH) are created on first use
+  const [saleJournal] = m('account.journal').create([{ name: 'Customer Invoices', code: 'INV', type: 'sale', company_id: company, currency_id: cny, refund_sequence: true, sequence: 5 }]);
+  orm.xmlids.set('drmoto_mock.journal_sale', { model: 'account.journal', id: saleJournal! });
   const [hours] = m('uom.uom').create([{ name: 'Hours', category_name: 'Working Time' }]);
   const [labor] = m('product.product').create([
     { name: 'Labor (hour)', default_code: 'LAB-H', type: 'service', list_price: 120, standard_price: 0, uom_id: hours, taxes_id: [[6, 0, [vatIncl!]]] },
@@ -160,7 +164,13 @@ export function seed(orm: Orm): void {
 
 /** The demo work orders, in creation order (names WO/<year>/00001 … 00009): state and story, for the demo docs. */
 export const SEED_WORK_ORDERS = [
-  { n: 1, customer: 'Zhang San', plate: '粤B12345', state: 'closed', story: 'v1 rejected, v2 (discount) confirmed by the customer; paid (simulated), delivered → closed' },
+  {
+    n: 1,
+    customer: 'Zhang San',
+    plate: '粤B12345',
+    state: 'closed',
+    story: 'v1 rejected, v2 (discount) confirmed by the customer; invoiced (INV/<year>/00001), paid by WeChat Pay (PWXP/<year>/00001, ledger ref seed-ledger-1), delivered → closed',
+  },
   { n: 2, customer: 'Wang Wu', plate: '粤B·56789', state: 'delivered', story: 'quote confirmed by the advisor on the phone (audited); delivered with money owing by manager override (audited)' },
   { n: 3, customer: 'Zhao Liu', plate: '粤A35790', state: 'cancelled', story: 'quote rejected by the customer, then cancelled with a reason (audited)' },
   { n: 4, customer: 'Zhao Liu', plate: '粤A88888', state: 'in_progress', story: 'v1 superseded by v2 before the decision, v2 confirmed; extra work v3 sent during the repair; the parts of v2 requested by the technician and issued by the keeper (WH/OUT/00001)' },
@@ -235,12 +245,14 @@ function seedWorkOrders(orm: Orm, refs: SeedRefs): void {
   w1.act('bff', 'action_confirm_quote', [2], customer(refs.partners.zhang));
   w1.act('technician', 'action_start_repair');
   w1.act('technician', 'action_mark_ready');
-  // The payment is registered by the payments issue (action_register_payment, later): simulated here by writing
-  // amount_paid directly, so that the real action_deliver then closes the work order through action_close.
-  {
-    const row = orm.sudoEnv().model('drmoto.work.order').row(w1.id)!;
-    internalEnv(orm.sudoEnv()).model('drmoto.work.order').write([w1.id], { amount_paid: row.amount_total });
-  }
+  // the customer pays in the mini-program (WeChat Pay); the BFF's settlement job, as the system: syncs the invoices
+  // (INV/<year>/00001 with the lines of v2), registers the payment (PWXP/<year>/00001, reconciled: the invoice is
+  // paid) and tries to close (not delivered yet: {closed: false}); the advisor's delivery then closes it
+  const system = { drmoto_actor: { kind: 'system' } };
+  run('bff', 'action_sync_invoices', [[w1.id], `seed-${w1.id}-settle-1/invoices`], system);
+  const w1total = orm.sudoEnv().model('drmoto.work.order').row(w1.id)!.amount_total as number;
+  run('bff', 'action_register_payment', [[w1.id], 'seed-ledger-1', w1total, 'wechat'], system);
+  run('bff', 'action_close', [[w1.id], false, `seed-${w1.id}-settle-1/close`], system);
   const w1rev = orm.sudoEnv().model('drmoto.work.order').row(w1.id)!.revision as number;
   run('advisor', 'action_deliver', [[w1.id], w1rev, `seed-${w1.id}-deliver`, false, 'Handed over to the customer']);
 

@@ -685,13 +685,20 @@ export async function startWechatPayMock(opts: WechatPayMockOptions = {}): Promi
         }
 
         if (url.pathname.startsWith('/__mock/')) {
+          // The demo page calls these from the BFF's origin.
+          const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, POST', 'Access-Control-Allow-Headers': 'Content-Type' };
+          if (method === 'OPTIONS') {
+            res.writeHead(204, cors);
+            res.end();
+            return;
+          }
           try {
             const out = await control(method, url, body);
-            res.writeHead(out.status, { 'Content-Type': 'application/json; charset=utf-8' });
+            res.writeHead(out.status, { ...cors, 'Content-Type': 'application/json; charset=utf-8' });
             res.end(JSON.stringify(out.body));
           } catch (e) {
             const err = e instanceof WechatPayMockError ? e : new WechatPayMockError(500, 'SYSTEM_ERROR', e instanceof Error ? e.message : String(e));
-            res.writeHead(err.status, { 'Content-Type': 'application/json; charset=utf-8' });
+            res.writeHead(err.status, { ...cors, 'Content-Type': 'application/json; charset=utf-8' });
             res.end(JSON.stringify({ code: err.code, message: err.message }));
           }
           return;

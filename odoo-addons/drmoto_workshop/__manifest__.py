@@ -1,8 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 {
     "name": "DrMoto Workshop",
-    "summary": "Workshop customers, vehicles, work orders, quote versions, parts through stock pickings and audit for the DrMoto BFF",
-    "version": "17.0.1.2.0",
+    "summary": "Workshop customers, vehicles, work orders, quote versions, parts through stock pickings, invoices and payments, and audit for the DrMoto BFF",
+    "version": "17.0.1.3.0",
     "category": "Services/Workshop",
     "website": "https://github.com/drmoto/drmoto-bff",
     "author": "DrMoto",
@@ -24,6 +24,7 @@
         "views/drmoto_work_order_quote_views.xml",
         "views/drmoto_wo_status_log_views.xml",
         "views/drmoto_audit_log_views.xml",
+        "views/account_move_views.xml",
         "wizards/drmoto_work_order_text_wizard_views.xml",
         "wizards/drmoto_work_order_parts_wizard_views.xml",
         "views/drmoto_menus.xml",

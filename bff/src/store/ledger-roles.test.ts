@@ -171,6 +171,11 @@ if (skip) {
       if (begun.kind === 'claimed') expect(await keys.release(begun.claim)).toBe(true);
     });
 
+    it('reports the privileges a BFF connection should not have: none for the app role, all for the owner', async () => {
+      expect(await new LedgerRepository(app).excessPrivileges()).toEqual([]);
+      expect(await new LedgerRepository(owner).excessPrivileges()).toEqual(['UPDATE', 'DELETE', 'TRUNCATE']);
+    });
+
     it('grants drmoto_app exactly SELECT and INSERT on ledger_entries', async () => {
       const { rows } = await owner.query<{ privilege: string; granted: boolean }>(
         `SELECT p AS privilege, has_table_privilege('drmoto_app', 'ledger_entries', p) AS granted FROM unnest($1::text[]) p`,

@@ -223,9 +223,10 @@ export class LedgerRepository {
 
   /**
    * Appends one row inside the caller's transaction (the webhook writes the ledger row and its outbox row together),
-   * or returns the row already recorded for the same money event with `inserted: false`. The advisory lock is held
-   * until that transaction ends: keep it short. Needs READ COMMITTED, so the head read after the lock sees the
-   * previous append.
+   * or returns the row already recorded for the same money event with `inserted: false` — as it was first recorded:
+   * a caller that cares compares `entry` (a provider reporting one transaction id with two amounts is an alert, not
+   * new money). The advisory lock is held until that transaction ends: keep it short. Needs READ COMMITTED, so the
+   * head read after the lock sees the previous append.
    */
   async append(tx: Db, input: LedgerEntryInput): Promise<LedgerAppendResult> {
     if (tx === this.db) {
@@ -373,6 +374,17 @@ export class LedgerRepository {
   async head(q: Db = this.db): Promise<{ seq: number; hash: string } | undefined> {
     const { rows } = await q.query<{ seq: number; hash: string }>('SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1');
     return rows[0];
+  }
+
+  /**
+   * Privileges on the ledger the connected role should not have (UPDATE, DELETE, TRUNCATE): empty for a member of
+   * drmoto_app; all three for the owner or a superuser, which only the trigger then stops. For a boot-time warning.
+   */
+  async excessPrivileges(q: Db = this.db): Promise<string[]> {
+    const { rows } = await q.query<{ privilege: string }>(
+      `SELECT p AS privilege FROM unnest(ARRAY['UPDATE', 'DELETE', 'TRUNCATE']) p WHERE has_table_privilege('ledger_entries', p)`,
+    );
+    return rows.map((r) => r.privilege);
   }
 
   /**

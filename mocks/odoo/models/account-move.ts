@@ -14,6 +14,7 @@ import type { Env } from '../orm/orm';
 import type { ModelDef, Row } from '../orm/types';
 import { computeAll, currencyRounding, floatRound, monetaryColumn } from './account-tax';
 import { CHANNELS } from './account-journal';
+import { woRounding } from './drmoto-work-order-amounts';
 import { internalEnv, isInternal, QUOTE, validationError, WO } from './drmoto-wo-common';
 
 export const MOVE = 'account.move';
@@ -83,6 +84,7 @@ export function recomputeMove(env: Env, moveId: number): void {
   move.amount_untaxed = monetaryColumn(untaxed, prec);
   move.amount_total = monetaryColumn(total, prec);
   move.amount_tax = monetaryColumn(Number(move.amount_total) - Number(move.amount_untaxed), prec);
+  refreshInvoiced(env, move.drmoto_work_order_id);
   if (move.state !== 'posted') {
     move.amount_residual = move.amount_total;
     move.payment_state = 'not_paid';
@@ -101,6 +103,21 @@ export function recomputeMove(env: Env, moveId: number): void {
     const reversed = debit && partials.length > 0 && counterparts.every((c) => c && c.move_type === 'out_refund' && c.reversed_entry_id === moveId);
     move.payment_state = reversed ? 'reversed' : 'paid';
   } else move.payment_state = partials.length ? 'partial' : 'not_paid';
+}
+
+/** amount_invoiced: posted customer invoices − posted credit notes of the work order */
+export function amountInvoiced(env: Env, wo: Row): number {
+  const total = movesOfWorkOrder(env, wo.id)
+    .filter((m) => m.state === 'posted')
+    .reduce((s, m) => s + (m.move_type === 'out_invoice' ? 1 : m.move_type === 'out_refund' ? -1 : 0) * Number(m.amount_total ?? 0), 0);
+  const v = monetaryColumn(total, woRounding(env, wo));
+  return v === 0 ? 0 : v;
+}
+
+/** the stored compute drmoto.work.order.amount_invoiced (@api.depends on the moves' state and total): in place, no write() */
+function refreshInvoiced(env: Env, woId: unknown): void {
+  const wo = typeof woId === 'number' ? env.model(WO).sudo().row(woId) : undefined;
+  if (wo) wo.amount_invoiced = amountInvoiced(env, wo);
 }
 
 /** the next name of a journal's sequence with this prefix (`INV/2026/` → `INV/2026/00003`), as _get_last_sequence + 1 */

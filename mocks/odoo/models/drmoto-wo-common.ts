@@ -45,6 +45,8 @@ export const LOG_EVENTS: Array<[string, string]> = [
   ['parts_requested', 'Parts requested'],
   ['parts_issued', 'Parts issued'],
   ['parts_returned', 'Parts returned'],
+  ['invoices_synced', 'Invoices synced'],
+  ['payment_registered', 'Payment registered'],
 ];
 export const AUDIT_ACTIONS: Array<[string, string]> = [
   ['price_override', 'Price override'],

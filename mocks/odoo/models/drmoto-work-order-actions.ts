@@ -17,6 +17,7 @@ import { amountDue, latestQuote, confirmedQuote, quotesOf } from './drmoto-work-
 import { partsOf, planParts, roundQty, uomRounding } from './drmoto-work-order-part';
 import { actionEnv, actorFields, contextStr, money, pyFloat, pyJson, QUOTE, recordAudit, STATUS_LOG, uiKey, validationError, WO } from './drmoto-wo-common';
 import { floatRound } from './account-tax';
+import { amountInvoiced, invoicingBlocker, syncMoves } from './drmoto-work-order-invoicing';
 
 type Result = Record<string, unknown>;
 
@@ -44,6 +45,9 @@ export const ACTIONS: Record<string, [Array<Role | 'customer' | 'system'>, strin
   request_parts: [['technician', 'advisor'], 'request parts'],
   issue_parts: [['keeper'], 'issue parts'],
   return_parts: [['keeper'], 'return parts'],
+  // issue 5 (drmoto-work-order-payments.ts)
+  sync_invoices: [['cashier', 'system'], 'sync the invoices'],
+  register_payment: [['cashier', 'system'], 'register a payment'],
 };
 
 const OPEN_KEYS = new Set(['partner_id', 'vehicle_id', 'symptom', 'odometer_in', 'promised_date', 'technician_id', 'state']);
@@ -446,7 +450,8 @@ function closeBlocker(env: Env, wo: Row, afterDelivery = false): string | false 
     if (due > 0) return `DRM_MONEY_OWING: work order ${String(wo.name)} has ${money(env, due, currencyOf(env, wo))} due`;
     return `DRM_MONEY_HELD: work order ${String(wo.name)} was paid ${money(env, -due, currencyOf(env, wo))} more than its total; refund it first`;
   }
-  return false;
+  // settled also means invoiced: net invoiced == latest confirmed total − refunded
+  return invoicingBlocker(env, wo);
 }
 
 function doClose(env: Env, wo: Row, actor: Actor, key: string): Result {
@@ -512,7 +517,10 @@ function actionCancel(env: Env, ids: number[], revision: unknown, keyValue: unkn
   if (blocker) throw new UserError(`${blocker[0]}: ${blocker[1]}`);
   const fromState = String(wo.state);
   recordAudit(actionEnv(env, key), 'cancel', WO, wo.id, { before: { state: fromState }, after: { state: 'cancelled' }, note: reason });
-  return act(env, wo, 'cancel', actor, key, { vals: { state: 'cancelled', cancel_reason: reason }, event: 'cancel', note: reason });
+  const done = act(env, wo, 'cancel', actor, key, { vals: { state: 'cancelled', cancel_reason: reason }, event: 'cancel', note: reason });
+  // a cancelled work order owes nothing: ONE credit note for whatever is invoiced (no money is held here)
+  if (floatRound(amountInvoiced(env, wo), rounding(env, wo)) !== 0) syncMoves(actionEnv(env, key), wo, `${key.slice(0, MAX_KEY - 9)}/invoices`);
+  return done;
 }
 
 // ------------------------------------------------------------------------------------------------ registry

@@ -9,6 +9,7 @@ import { forbidden, getActor } from './drmoto-actor';
 import { amountDue, latestQuote, quotesOf } from './drmoto-work-order-amounts';
 import { staffHasRole, WORK_ORDER_ACTIONS, writeLog } from './drmoto-work-order-actions';
 import { PARTS_ACTIONS } from './drmoto-work-order-parts';
+import { PAYMENT_ACTIONS } from './drmoto-work-order-payments';
 import { isInternal, PART, QUOTE, QUOTE_STATES, STATUS_LOG, uiKey, validationError, WO, WO_STATES } from './drmoto-wo-common';
 import { nextByCode } from './ir-sequence';
 
@@ -39,7 +40,7 @@ function checkVehicleOwner(env: Env, rows: Row[]): void {
 }
 
 /** the fields only the actions change (ACTION_FIELDS) */
-const ACTION_FIELDS = ['state', 'open_request_key', 'cancel_reason', 'closed_at', 'delivered_at', 'amount_paid'];
+const ACTION_FIELDS = ['state', 'open_request_key', 'cancel_reason', 'closed_at', 'delivered_at', 'amount_paid', 'amount_refunded', 'amount_invoiced'];
 /** writes that are not business changes and don't move the revision */
 const NO_BUMP_FIELDS = new Set(['message_main_attachment_id']);
 
@@ -114,8 +115,27 @@ export const drmotoWorkOrder: ModelDef = {
     amount_untaxed: money('Untaxed amount'),
     amount_tax: money('Taxes'),
     amount_total: money('Total'),
+    // issue 5: stored computes of the work order's posted payments (drmoto-work-order-invoicing.ts recomputeMoney)
     amount_paid: { type: 'monetary', string: 'Paid', readonly: true, currencyField: 'currency_id', default: 0, help: 'Net registered payments (payments less refunds).' },
+    amount_refunded: { type: 'monetary', string: 'Refunded', readonly: true, currencyField: 'currency_id', default: 0, help: 'Refunds registered on the work order (outbound payments).' },
     amount_due: money('Due'),
+    // stored compute of the posted moves (account-move.ts recomputeMove): posting one updates this row, so two
+    // concurrent syncs of one work order serialize (the loser is retried and finds nothing to do)
+    amount_invoiced: { type: 'monetary', string: 'Invoiced', readonly: true, currencyField: 'currency_id', default: 0, help: 'Posted customer invoices less posted credit notes.' },
+    invoice_ids: { type: 'one2many', string: 'Invoices', relation: 'account.move', inverseName: 'drmoto_work_order_id', readonly: true },
+    invoice_count: {
+      type: 'integer',
+      string: 'Invoice Count',
+      store: false,
+      compute: (env, row) => env.model('account.move').sudo().allRows().filter((m) => m.drmoto_work_order_id === row.id).length,
+    },
+    payment_ids: { type: 'one2many', string: 'Payments', relation: 'account.payment', inverseName: 'drmoto_work_order_id', readonly: true },
+    payment_count: {
+      type: 'integer',
+      string: 'Payment Count',
+      store: false,
+      compute: (env, row) => env.model('account.payment').sudo().allRows().filter((p) => p.drmoto_work_order_id === row.id).length,
+    },
     part_ids: { type: 'one2many', string: 'Parts', relation: PART, inverseName: 'work_order_id' },
     picking_ids: { type: 'one2many', string: 'Transfers', relation: 'stock.picking', inverseName: 'drmoto_work_order_id', readonly: true },
     picking_count: {
@@ -183,7 +203,7 @@ export const drmotoWorkOrder: ModelDef = {
       }
     },
   },
-  methods: Object.fromEntries(Object.entries({ ...WORK_ORDER_ACTIONS, ...PARTS_ACTIONS }).map(([k, v]) => [k, v as MethodDef])),
+  methods: Object.fromEntries(Object.entries({ ...WORK_ORDER_ACTIONS, ...PARTS_ACTIONS, ...PAYMENT_ACTIONS }).map(([k, v]) => [k, v as MethodDef])),
   acl: {
     'drmoto_workshop.group_drmoto_user': 'r',
     'drmoto_workshop.group_drmoto_advisor': 'rwc',

@@ -1,5 +1,8 @@
-/** The model registry: one file per model; issue 3 added work orders, quotes, logs and taxes; issue 4 added pickings, moves and picking types; later issues add invoices here. */
+/** The model registry: one file per model; issue 3 added work orders, quotes, logs and taxes; issue 4 added pickings, moves and picking types; issue 5 added journals, invoices (account.move/line), payments and their reconciliation. */
 import type { ModelDef } from '../orm/types';
+import { accountJournal } from './account-journal';
+import { accountMove, accountMoveLine } from './account-move';
+import { accountPartialReconcile, accountPayment } from './account-payment';
 import { accountTax } from './account-tax';
 import { drmotoAuditLog } from './drmoto-audit-log';
 import { drmotoWoStatusLog } from './drmoto-wo-status-log';
@@ -47,4 +50,9 @@ export const MODELS: ModelDef[] = [
   drmotoWorkOrderPart,
   drmotoWoStatusLog,
   drmotoAuditLog,
+  accountJournal,
+  accountMove,
+  accountMoveLine,
+  accountPayment,
+  accountPartialReconcile,
 ];

@@ -9,7 +9,6 @@ import { AccessError, MissingError, UserError, ValidationError } from '../errors
 import { createOrm, OdooService, startOdooMock } from '../server';
 import type { Orm } from '../orm/orm';
 import type { Row } from '../orm/types';
-import { internalEnv } from './drmoto-wo-common';
 
 type Result = Record<string, unknown>;
 type Actor = Record<string, unknown>;
@@ -51,7 +50,11 @@ describe('work orders (issue 3)', () => {
     const p = sudo().model('product.product').row(product(code))!;
     return { kind: 'part', product_id: p.id, description: String(p.name), qty, price_unit: price ?? Number(p.list_price), ...extra };
   };
-  const setPaid = (id: number, amount: number) => internalEnv(sudo()).model('drmoto.work.order').write([id], { amount_paid: amount });
+  /** the settlement job (issue 5): invoices synced, the payment registered */
+  const setPaid = (id: number, amount: number) => {
+    asBff(system, 'drmoto.work.order', 'action_sync_invoices', [[id], key()]);
+    asBff(system, 'drmoto.work.order', 'action_register_payment', [[id], `ledger-${key()}`, amount, 'wechat']);
+  };
 
   function toState(state: string, ls: unknown[] = [labor()]): number {
     const id = openId();

@@ -13,3 +13,5 @@ from . import drmoto_work_order_quote_line
 from . import drmoto_work_order_part
 from . import stock_picking
 from . import drmoto_work_order_parts
+from . import account_move
+from . import drmoto_work_order_invoicing

@@ -13,6 +13,7 @@ AUDIT_ACTIONS = [
     ("quote_on_behalf", "Quote decided on the customer's behalf"),
     ("stock_issue", "Parts issued"),
     ("stock_return", "Parts returned"),
+    ("payment", "Payment registered"),
 ]
 
 

@@ -14,6 +14,8 @@ EVENTS = [
     ("parts_requested", "Parts requested"),
     ("parts_issued", "Parts issued"),
     ("parts_returned", "Parts returned"),
+    ("invoices_synced", "Invoices synced"),
+    ("payment_registered", "Payment registered"),
 ]
 ACTOR_KINDS = [("staff", "Staff"), ("customer", "Customer"), ("system", "System")]
 

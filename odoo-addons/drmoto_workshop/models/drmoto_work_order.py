@@ -52,6 +52,9 @@ ACTIONS = {
     "request_parts": (("technician", "advisor"), "request parts"),
     "issue_parts": (("keeper",), "issue parts"),
     "return_parts": (("keeper",), "return parts"),
+    # issue 5 (drmoto_work_order_invoicing.py)
+    "sync_invoices": (("cashier", "system"), "sync the invoices"),
+    "register_payment": (("cashier", "system"), "register a payment"),
 }
 
 # Context flag set by the action methods: the fields below change only through them. The
@@ -63,7 +66,8 @@ ACTION_TOKEN = InternalToken(ACTION_CTX)
 SKIP_OPEN_LOG_CTX = "drmoto_skip_open_log"
 SKIP_OPEN_LOG_TOKEN = InternalToken(SKIP_OPEN_LOG_CTX)
 ACTION_FIELDS = frozenset({
-    "state", "open_request_key", "cancel_reason", "closed_at", "delivered_at", "amount_paid",
+    "state", "open_request_key", "cancel_reason", "closed_at", "delivered_at", "amount_paid", "amount_refunded",
+    "amount_invoiced",
 })
 # writes that are not business changes and don't move the revision
 NO_BUMP_FIELDS = frozenset({"message_main_attachment_id"})

@@ -13,3 +13,7 @@ from . import test_drmoto_wo_status_log
 from . import test_drmoto_audit_log
 from . import test_drmoto_work_order_concurrency
 from . import test_drmoto_work_order_parts_concurrency
+from . import test_drmoto_invoice_sync
+from . import test_drmoto_payment
+from . import test_drmoto_work_order_close
+from . import test_drmoto_invoicing_security

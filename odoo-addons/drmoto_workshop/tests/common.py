@@ -5,7 +5,6 @@ from odoo.service.model import _as_validation_error
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
 
-from ..models.drmoto_work_order import ACTION_CTX, ACTION_TOKEN
 
 
 class DrmotoCase(TransactionCase):
@@ -83,11 +82,19 @@ class DrmotoCase(TransactionCase):
 
 class WorkOrderCase(DrmotoCase):
     """DrmotoCase plus vehicles, two sale taxes (13 % included, 15 % excluded), parts and
-    helpers that drive a work order through the BFF's calls."""
+    helpers that drive a work order through the BFF's calls.
+
+    ``drmoto_chart = True``: the shop gets the generic chart of accounts first (sales journal,
+    receivable, outstanding receipts: what invoices and payments need; a fresh test database
+    without a country has none)."""
+
+    drmoto_chart = False
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        if cls.drmoto_chart and not cls.company.chart_template:
+            cls.env["account.chart.template"].try_loading("generic_coa", company=cls.company, install_demo=False)
         cls.WorkOrder = cls.env["drmoto.work.order"]
         cls.StatusLog = cls.env["drmoto.wo.status.log"]
         cls.AuditLog = cls.env["drmoto.audit.log"]
@@ -177,9 +184,20 @@ class WorkOrderCase(DrmotoCase):
         assert state in path, state
         raise AssertionError("use action_deliver in the test")
 
+    def sync(self, wo, actor=None, key=None):
+        return self.wo_as(wo, actor or self.as_system).action_sync_invoices(key or self.key())
+
+    def pay(self, wo, amount, actor=None, ref=None, channel="offline"):
+        return self.wo_as(wo, actor or self.as_system).action_register_payment(
+            ref or "ledger-%s" % self.key(), amount, channel,
+        )
+
     def set_paid(self, wo, amount):
-        """What the payments issue will maintain."""
-        wo.sudo().with_context(**{ACTION_CTX: ACTION_TOKEN}).write({"amount_paid": amount})
+        """What the settlement job does for one ledger charge (needs ``drmoto_chart``): sync the
+        invoices, register the payment."""
+        self.sync(wo)
+        self.pay(wo, amount)
+        wo.invalidate_recordset()
 
 
 class PartsCase(WorkOrderCase):

@@ -9,6 +9,8 @@ RESULT_KEYS = {"id", "name", "state", "revision", "log_id", "replayed"}
 
 @tagged("post_install", "-at_install")
 class TestDrmotoWorkOrder(WorkOrderCase):
+    drmoto_chart = True  # set_paid registers real invoices and payments
+
     # ------------------------------------------------------------------ open
 
     def test_open_as_advisor(self):

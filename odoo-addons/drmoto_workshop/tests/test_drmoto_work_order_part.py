@@ -12,6 +12,8 @@ PICKING_RESULT_KEYS = {"id", "picking_id", "picking_name", "state", "replayed", 
 
 @tagged("post_install", "-at_install")
 class TestDrmotoWorkOrderPart(PartsCase):
+    drmoto_chart = True  # set_paid registers real invoices and payments
+
     # ------------------------------------------------------------------ planned parts (issue 3)
 
     def test_planned_parts_follow_the_confirmed_version(self):

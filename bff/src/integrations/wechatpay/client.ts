@@ -290,8 +290,10 @@ export class WechatPayClient {
       else if (!timestampFresh(timestamp, this.now())) problem = 'stale_timestamp';
     }
     if (!problem) return;
+    // For diagnosis only (e.g. an unsigned 401 SIGN_ERROR after a key mix-up): never acted upon.
+    const unverifiedCode = res.status >= 400 ? errorBodySchema.safeParse(tryJson(body)).data?.code : undefined;
     // Includes WeChat's SIGNTEST probes on answers: treated like a forgery, but expected now and then.
-    this.logger[problem === 'signtest' ? 'warn' : 'error']('wechatpay answer failed verification', { api: spec.api, status: res.status, problem, serial, request_id: requestId });
+    this.logger[problem === 'signtest' ? 'warn' : 'error']('wechatpay answer failed verification', { api: spec.api, status: res.status, problem, serial, request_id: requestId, unverified_code: unverifiedCode });
     throw new WechatPayError('bad_gateway', `WeChat Pay's ${spec.api} answer could not be verified.`, 'unverified', {
       code: 'WXPAY_UNVERIFIED_RESPONSE',
       httpStatus: res.status,
@@ -303,7 +305,9 @@ export class WechatPayClient {
   }
 
   private transportError(spec: CallSpec, e: unknown): WechatPayError {
-    const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+    // By name, not instanceof: undici's DOMException may come from another realm (jest, workers).
+    const name = e && typeof e === 'object' ? (e as { name?: unknown }).name : undefined;
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
     if (timedOut) {
       this.logger.warn('wechatpay timeout', { api: spec.api, timeout_ms: this.cfg.timeoutMs });
       return new WechatPayError('unavailable', `WeChat Pay ${spec.api} timed out.`, 'timeout', { code: 'WXPAY_TIMEOUT', mayHaveTakenEffect: true, retryAfterS: 5, cause: e });

@@ -79,7 +79,8 @@ export interface NotificationVerifierConfig {
 }
 
 function header(headers: HeaderBag, name: string): string | undefined {
-  if (headers instanceof Headers) return headers.get(name) || undefined;
+  // Duck-typed: a fetch Headers from another realm (jest, undici) fails instanceof.
+  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) || undefined;
   const bag = headers as Record<string, string | string[] | undefined>;
   const wanted = name.toLowerCase();
   for (const [k, v] of Object.entries(bag)) {

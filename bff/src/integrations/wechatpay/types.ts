@@ -15,7 +15,8 @@ const minor = z.number().int();
 
 /** A transaction as returned by the order query and decrypted from TRANSACTION.* notifications. */
 export const transactionSchema = z.looseObject({
-  appid: z.string(),
+  // Documented as optional in the order query answer.
+  appid: z.string().optional(),
   mchid: z.string(),
   out_trade_no: z.string(),
   transaction_id: z.string().optional(),
