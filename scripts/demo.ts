@@ -1,6 +1,6 @@
 /**
  * `npm run demo`: the whole system on embedded defaults — the BFF, the Odoo mock (seeded shop),
- * the WeChat API mock, PGlite in .data/demo and the in-process queue. No external service.
+ * the WeChat API and WeChat Pay mocks, PGlite in .data/demo and the in-process queue. No external service.
  * Env: PORT (default 3000), ODOO_MOCK_PORT (8069), DEMO_DATA_DIR (.data/demo), LOG_LEVEL (warn).
  */
 import { randomBytes } from 'node:crypto';
@@ -11,6 +11,27 @@ import { createLogger } from '../bff/src/logger';
 import { startServer } from '../bff/src/server';
 import { startOdooMock } from '../mocks/odoo/server';
 import { startWechatMock } from '../mocks/wechat/server';
+import { startWechatPayMock } from '../mocks/wechatpay/server';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** The wanted port when it is free, else any free one (WeChat Pay's notify URL needs it before the BFF starts). */
+function pickPort(wanted: number): Promise<number> {
+  return new Promise((resolve) => {
+    const s = http.createServer();
+    s.once('error', () => {
+      const t = http.createServer();
+      t.listen(0, '127.0.0.1', () => {
+        const p = (t.address() as AddressInfo).port;
+        t.close(() => resolve(p));
+      });
+    });
+    s.listen(wanted, () => {
+      const p = (s.address() as AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
 
 async function listenWithFallback<T>(start: (port: number) => Promise<T>, port: number): Promise<T> {
   try {
@@ -27,10 +48,13 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const odoo = await listenWithFallback((port) => startOdooMock({ port, host: '127.0.0.1' }), Number(process.env.ODOO_MOCK_PORT ?? 8069));
   const wechat = await startWechatMock();
+  const port = await pickPort(Number(process.env.PORT ?? 3000));
+  const wechatPay = await startWechatPayMock({ appid: wechat.appId });
   const config = loadConfig({
     ...process.env,
     NODE_ENV: 'development',
-    PORT: process.env.PORT ?? '3000',
+    PORT: String(port),
+    ...wechatPay.env(`http://127.0.0.1:${port}/api/v1/webhooks/wechatpay`),
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     ODOO_URL: odoo.url,
     ODOO_DB: odoo.db,
@@ -45,14 +69,7 @@ async function main(): Promise<void> {
     WECHAT_API_BASE: wechat.url,
   });
   const logger = createLogger({ level: config.log.level });
-  let bff;
-  try {
-    bff = await startServer(config, logger);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    process.stderr.write(`port ${config.http.port} is busy; using a free one\n`);
-    bff = await startServer({ ...config, http: { ...config.http, port: 0 } }, logger);
-  }
+  const bff = await startServer(config, logger);
   const u = bff.url;
   process.stdout.write(
     [
@@ -60,7 +77,8 @@ async function main(): Promise<void> {
       'DrMoto BFF demo is running (Odoo mock, PGlite, in-process queue, WeChat mock):',
       `  BFF          ${u}   (health ${u}/healthz, ready ${u}/readyz, API ${u}/openapi.json)`,
       `  Odoo mock    ${odoo.url}   (db ${odoo.db}; XML-RPC /xmlrpc/2/*, JSON-RPC /jsonrpc)`,
-      `  WeChat mock  ${wechat.url}`,
+      `  WeChat mock  ${wechat.url}   (mini-program login and phone number)`,
+      `  WeChat Pay   ${wechatPay.url}   (pay an order: POST ${wechatPay.url}/__mock/pay {"out_trade_no":"…"})`,
       '',
       'Staff logins (password "demo"): advisor, technician, keeper, cashier, manager',
       'Customer login: any code "user-<name>", then bind a phone with code "phone-<number>"',
@@ -84,6 +102,7 @@ async function main(): Promise<void> {
     await bff.shutdown(sig);
     await odoo.close();
     await wechat.close();
+    await wechatPay.close();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

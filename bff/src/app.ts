@@ -11,6 +11,11 @@ import { systemRoutes, type HealthCheck } from './routes/system/route';
 import { vehicleRoutes } from './routes/vehicles/route';
 import { workOrderRoutes } from './routes/work-orders/route';
 import { partsRoutes } from './routes/parts/route';
+import { paymentRoutes } from './routes/payments/route';
+import { webhookRoutes } from './routes/webhooks/route';
+import { adminRoutes } from './routes/admin/route';
+import type { PaymentService } from './services/payment.service';
+import type { JobQueue } from './jobs/queue';
 import type { AuthService } from './services/auth.service';
 import type { CustomerService } from './services/customer.service';
 import type { TokenService } from './services/token.service';
@@ -31,6 +36,8 @@ export interface AppDeps {
   vehicles: VehicleService;
   workOrders: WorkOrderService;
   parts: PartsService;
+  payments: PaymentService;
+  queue: JobQueue;
   checks: Record<string, HealthCheck>;
   /** The Idempotency-Key layer (required as soon as a route opts in). */
   idempotency?: Idempotency;
@@ -70,6 +77,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   const api = express.Router();
+  // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.
+  api.use(webhookRoutes(deps.payments, deps.logger));
   api.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
   api.use((req, _res, next) => {
     // A body in another format would silently be ignored by express.json(): refuse it instead.
@@ -82,8 +91,10 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(authRoutes(registry, deps.auth, limiter));
   api.use(customerRoutes(registry, deps.customers));
   api.use(vehicleRoutes(registry, deps.vehicles));
-  api.use(workOrderRoutes(registry, deps.workOrders));
+  api.use(workOrderRoutes(registry, deps.workOrders, deps.payments));
   api.use(partsRoutes(registry, deps.parts));
+  api.use(paymentRoutes(registry, deps.payments));
+  api.use(adminRoutes(registry, deps.queue));
   app.use(API_BASE, api);
 
   app.use(notFoundHandler);

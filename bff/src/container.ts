@@ -13,6 +13,13 @@ import { ShopGateway } from './integrations/odoo/shops';
 import { WorkOrderGateway } from './integrations/odoo/work-orders';
 import { PartsGateway } from './integrations/odoo/parts';
 import { PartsService } from './services/parts.service';
+import { LedgerRepository } from './store/ledger';
+import { PaymentOrderRepository } from './store/payment-orders';
+import { SettlementOutboxRepository } from './store/outbox';
+import { SettlementService, type SettleJob } from './services/settlement.service';
+import { PaymentService } from './services/payment.service';
+import { WechatPayClient } from './integrations/wechatpay/client';
+import { WechatPayNotificationVerifier } from './integrations/wechatpay/notification';
 import { createDb, type Db } from './store/db';
 import { migrate } from './store/migrate';
 import { RefreshTokenRepository } from './store/refresh-tokens';
@@ -56,6 +63,14 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const vehiclesGw = new VehicleGateway(odoo);
   const workOrdersGw = new WorkOrderGateway(odoo);
 
+  const ledger = new LedgerRepository(db);
+  const paymentOrders = new PaymentOrderRepository(db);
+  const settlementOutbox = new SettlementOutboxRepository(db);
+  if (config.store.databaseUrl) {
+    const extra = await ledger.excessPrivileges();
+    if (extra.length) logger.warn('the BFF database role can alter the ledger: connect as a member of drmoto_app', { privileges: extra });
+  }
+
   const queue = createQueue({
     redisUrl: config.queue.redisUrl,
     prefix: config.queue.prefix,
@@ -66,8 +81,35 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     if (n) logger.info('housekeeping: expired refresh tokens removed', { count: n });
     const keys = await idempotencyKeys.sweep();
     if (keys) logger.info('housekeeping: expired idempotency keys removed', { count: keys });
+    const expired = await paymentOrders.expireDue();
+    if (expired.length) logger.info('housekeeping: payment orders expired', { count: expired.length });
+  });
+  const shops = new ShopGateway(odoo);
+  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger);
+  const wxpay = config.wechatPay
+    ? {
+        client: new WechatPayClient(config.wechatPay, logger),
+        verifier: new WechatPayNotificationVerifier({ platformKeys: config.wechatPay.platformKeys, apiV3Key: config.wechatPay.apiV3Key }),
+        cfg: config.wechatPay,
+      }
+    : undefined;
+  const identities = new IdentityGateway(odoo);
+  const payments = new PaymentService(db, ledger, paymentOrders, settlementOutbox, settlement, workOrdersGw, shops, identities, logger, wxpay);
+  queue.register<SettleJob>(JobName.Settle, async (job) => {
+    await settlement.settle(job.data.outboxId);
+  });
+  queue.register(JobName.Reconcile, async () => {
+    const relayed = await settlement.relayPending();
+    const checked = await payments.reconcileOpenOrders();
+    if (relayed || checked) logger.info('reconciled', { outbox_relayed: relayed, orders_checked: checked });
   });
   await queue.start();
+  // Reconcile every minute across replicas (the job id is the minute, so a second add is a no-op).
+  const reconcileTimer = setInterval(() => {
+    const minute = new Date().toISOString().slice(0, 16).replace(/[-T:]/g, '');
+    queue.add(JobName.Reconcile, {}, { jobId: `reconcile-${minute}`, attempts: 1 }).catch((e: unknown) => logger.warn('reconcile not scheduled', { error: e instanceof Error ? e.message : String(e) }));
+  }, 60_000);
+  reconcileTimer.unref();
   // One housekeeping run per hour across all replicas: the job id is the hour, so a second add is a no-op.
   const scheduleHousekeeping = () => {
     const hour = new Date().toISOString().slice(0, 13).replace(/[-T]/g, '');
@@ -80,11 +122,13 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     logger,
     idempotency: new Idempotency(idempotencyKeys, logger),
     tokens,
-    auth: new AuthService(tokens, new StaffGateway(odoo), new IdentityGateway(odoo), wechat),
+    auth: new AuthService(tokens, new StaffGateway(odoo), identities, wechat),
     customers: new CustomerService(customersGw, vehiclesGw),
     vehicles: new VehicleService(vehiclesGw, customersGw),
-    workOrders: new WorkOrderService(workOrdersGw, new ShopGateway(odoo)),
+    workOrders: new WorkOrderService(workOrdersGw, shops),
     parts: new PartsService(new PartsGateway(odoo), workOrdersGw),
+    payments,
+    queue,
     checks: {
       odoo: () => odoo.ping(),
       store: () => db.ping(),
@@ -100,6 +144,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     odoo,
     async close() {
       clearInterval(housekeepingTimer);
+      clearInterval(reconcileTimer);
       await queue.close();
       await db.close();
       odoo.close();

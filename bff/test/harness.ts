@@ -5,10 +5,25 @@ import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
 import { startOdooMock, type OdooMock } from '../../mocks/odoo/server';
 import { startWechatMock, type WechatMock } from '../../mocks/wechat/server';
+import { startWechatPayMock, type WechatPayMock } from '../../mocks/wechatpay/server';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = http.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
 
 export interface Harness {
   bff: RunningServer;
   odoo: OdooMock;
+  /** Set with `{ wechatPay: true }`. */
+  wechatPay?: WechatPayMock;
   wechat: WechatMock;
   config: Config;
   /** Every log line written, parsed. */
@@ -26,6 +41,8 @@ export interface HarnessOptions {
   realOdoo?: { url: string; db: string; user: string; password: string };
   /** PostgreSQL instead of PGlite: the BFF store goes into a fresh schema that `close()` drops. */
   databaseUrl?: string;
+  /** Start the WeChat Pay platform mock and configure the BFF for it (notifications reach the BFF). */
+  wechatPay?: boolean;
 }
 
 /**
@@ -33,11 +50,16 @@ export interface HarnessOptions {
  * in-process queue — or, with options, a real Odoo and/or PostgreSQL.
  */
 export async function startHarness(envOrOpts: Record<string, string> | HarnessOptions = {}): Promise<Harness> {
-  const opts: HarnessOptions = 'env' in envOrOpts || 'realOdoo' in envOrOpts || 'databaseUrl' in envOrOpts ? (envOrOpts as HarnessOptions) : { env: envOrOpts as Record<string, string> };
+  const opts: HarnessOptions =
+    'env' in envOrOpts || 'realOdoo' in envOrOpts || 'databaseUrl' in envOrOpts || 'wechatPay' in envOrOpts ? (envOrOpts as HarnessOptions) : { env: envOrOpts as Record<string, string> };
   const env = opts.env ?? {};
   const odoo = opts.realOdoo ? (undefined as unknown as OdooMock) : await startOdooMock({ port: 0 });
   const odooConn = opts.realOdoo ?? { url: odoo.url, db: odoo.db, user: 'bff', password: 'bff' };
   const wechat = await startWechatMock();
+  // WeChat Pay needs the notify URL before the BFF listens: reserve a port first.
+  const port = opts.wechatPay ? await freePort() : 0;
+  const wechatPay = opts.wechatPay ? await startWechatPayMock({ appid: wechat.appId }) : undefined;
+  const payEnv = wechatPay ? wechatPay.env(`http://127.0.0.1:${port}/api/v1/webhooks/wechatpay`) : {};
   let dropSchema: (() => Promise<void>) | undefined;
   let databaseUrl: string | undefined;
   if (opts.databaseUrl) {
@@ -58,7 +80,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
   }
   const config = loadConfig({
     NODE_ENV: 'test',
-    PORT: '0',
+    PORT: String(port),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'debug',
     ODOO_URL: odooConn.url,
@@ -67,6 +89,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
     ODOO_PASSWORD: odooConn.password,
     PGLITE_DIR: 'memory://',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    ...payEnv,
     JWT_SECRET: 'test-secret-test-secret-test-secret!',
     WECHAT_APPID: wechat.appId,
     WECHAT_SECRET: wechat.secret,
@@ -108,6 +131,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
     bff,
     odoo,
     wechat,
+    wechatPay,
     config,
     logs,
     req,
@@ -129,6 +153,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
       await bff.shutdown('test');
       await odoo?.close();
       await wechat.close();
+      await wechatPay?.close();
       await dropSchema?.();
     },
   };

@@ -7,9 +7,15 @@ describeJobQueue(InProcessJobQueue.name, async () => {
   return { queue, cleanup: () => queue.close() };
 });
 
+/** These tests drive JobName.Housekeeping; the other names get no-op handlers so start() runs. */
+function withOtherHandlers(queue: InProcessJobQueue): InProcessJobQueue {
+  for (const name of Object.values(JobName)) if (name !== JobName.Housekeeping) queue.register(name, async () => undefined);
+  return queue;
+}
+
 describe(`${InProcessJobQueue.name} specifics`, () => {
   it('runs up to `concurrency` jobs at once', async () => {
-    const queue = new InProcessJobQueue({ concurrency: 2 });
+    const queue = withOtherHandlers(new InProcessJobQueue({ concurrency: 2 }));
     const started: string[] = [];
     const bothStarted = deferred();
     const release = deferred();
@@ -31,7 +37,7 @@ describe(`${InProcessJobQueue.name} specifics`, () => {
   });
 
   it('hands each attempt a fresh JSON copy of the data, as BullMQ does', async () => {
-    const queue = new InProcessJobQueue();
+    const queue = withOtherHandlers(new InProcessJobQueue());
     const seen: unknown[] = [];
     const done = deferred();
     queue.register<{ at: unknown; list: number[] }>(JobName.Housekeeping, async (job) => {

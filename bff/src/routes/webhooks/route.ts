@@ -1,0 +1,24 @@
+import express, { Router } from 'express';
+import type { Logger } from '../../logger';
+import type { PaymentService } from '../../services/payment.service';
+
+/**
+ * Provider webhooks take the raw body (signatures are over the exact bytes): verify, record, answer.
+ * Mounted before the JSON body parser.
+ */
+export function webhookRoutes(svc: PaymentService, logger: Logger): Router {
+  const r = Router();
+  r.post('/webhooks/wechatpay', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    try {
+      const out = await svc.handleWechatNotification(req.headers, body);
+      if (out.body === undefined) res.status(out.status).end();
+      else res.status(out.status).json(out.body);
+    } catch (e) {
+      // The store is down: WeChat retries for 24 h, so a 503 loses nothing.
+      logger.error('wechatpay notification not recorded', { error: e instanceof Error ? e.message : String(e) });
+      res.status(503).json({ code: 'FAIL', message: 'temporarily unavailable' });
+    }
+  });
+  return r;
+}

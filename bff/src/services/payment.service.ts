@@ -1,0 +1,288 @@
+import { toMinor } from '../domain/money';
+import type { Principal } from '../domain/principal';
+import { payloadHash } from '../domain/ledger-hash';
+import { AppError } from '../http/errors';
+import type { Logger } from '../logger';
+import type { IdentityGateway } from '../integrations/odoo/gateways';
+import type { ShopGateway } from '../integrations/odoo/shops';
+import type { WorkOrderGateway } from '../integrations/odoo/work-orders';
+import type { WechatPayClient } from '../integrations/wechatpay/client';
+import type { WechatPayConfig } from '../integrations/wechatpay/config';
+import { NotificationRejected, type WechatPayNotificationVerifier, type HeaderBag } from '../integrations/wechatpay/notification';
+import type { RequestPaymentParams } from '../integrations/wechatpay/signing';
+import type { WechatPayTransaction } from '../integrations/wechatpay/types';
+import type { Db } from '../store/db';
+import type { LedgerEntry, LedgerRepository } from '../store/ledger';
+import type { SettlementOutboxRepository } from '../store/outbox';
+import type { PaymentOrder, PaymentOrderRepository } from '../store/payment-orders';
+import type { SettlementService } from './settlement.service';
+
+export interface PaymentOrderView {
+  id: number;
+  out_trade_no: string;
+  work_order_id: number;
+  channel: string;
+  amount: number;
+  currency: string;
+  status: PaymentOrder['state'];
+  expires_at: string;
+  paid_at: string | null;
+  created_at: string;
+}
+
+export interface LedgerView {
+  seq: number;
+  at: string;
+  kind: string;
+  channel: string;
+  amount: number;
+  currency: string;
+  work_order_id: number | null;
+  provider_ref: string;
+  reason: string | null;
+}
+
+export function orderView(o: PaymentOrder): PaymentOrderView {
+  return {
+    id: o.id,
+    out_trade_no: o.outTradeNo,
+    work_order_id: o.workOrderId,
+    channel: o.channel,
+    amount: o.amount,
+    currency: o.currency,
+    status: o.state,
+    expires_at: o.timeExpire.toISOString(),
+    paid_at: o.paidAt?.toISOString() ?? null,
+    created_at: o.createdAt.toISOString(),
+  };
+}
+
+export function ledgerView(e: LedgerEntry): LedgerView {
+  return { seq: e.seq, at: e.createdAt, kind: e.kind, channel: e.channel, amount: e.amount, currency: e.currency, work_order_id: e.workOrderId, provider_ref: e.ref, reason: e.reason };
+}
+
+export type RecordOutcome = 'charged' | 'duplicate' | 'suspense' | 'ignored';
+
+/**
+ * WeChat Pay for a work order: one open payment order per work order and channel, the amount from Odoo
+ * (latest confirmed total) less what the LEDGER holds — never from the client — and notifications or
+ * order queries recorded into the ledger exactly once.
+ */
+export class PaymentService {
+  constructor(
+    private readonly db: Db,
+    private readonly ledger: LedgerRepository,
+    private readonly orders: PaymentOrderRepository,
+    private readonly outbox: SettlementOutboxRepository,
+    private readonly settlement: SettlementService,
+    private readonly wos: WorkOrderGateway,
+    private readonly shops: ShopGateway,
+    private readonly identities: IdentityGateway,
+    private readonly logger: Logger,
+    private readonly wxpay?: { client: WechatPayClient; verifier: WechatPayNotificationVerifier; cfg: WechatPayConfig },
+  ) {}
+
+  private get pay(): { client: WechatPayClient; verifier: WechatPayNotificationVerifier; cfg: WechatPayConfig } {
+    if (!this.wxpay) throw new AppError('unavailable', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED', retryAfterS: 3600 });
+    return this.wxpay;
+  }
+
+  /** What the customer owes now: Odoo's latest confirmed total less the ledger's net received for the work order. */
+  async amountDue(workOrderId: number, p: Principal): Promise<{ due: number; currency: string; wo: NonNullable<Awaited<ReturnType<WorkOrderGateway['get']>>> }> {
+    const wo = await this.wos.get(workOrderId);
+    if (!wo || (p.kind === 'customer' && wo.partner?.id !== p.partnerId)) throw new AppError('not_found', `Work order ${workOrderId} not found.`);
+    const shop = await this.shops.get(wo.company_id ?? (await this.shops.defaultShop()).id);
+    if (wo.state === 'cancelled' || wo.state === 'draft') throw new AppError('conflict', `Work order ${wo.name} is ${wo.state}; nothing can be paid.`, { code: 'NOT_PAYABLE' });
+    const total = toMinor(wo.amounts.total, shop.currency.decimals);
+    if (total <= 0) throw new AppError('conflict', `Work order ${wo.name} has no confirmed quote to pay.`, { code: 'NOT_PAYABLE' });
+    const totals = await this.ledger.workOrderTotals(workOrderId);
+    const net = Number(totals.get(shop.currency.code)?.netPaid ?? 0n);
+    const due = total - net;
+    if (due <= 0) throw new AppError('conflict', `Work order ${wo.name} is paid.`, { code: 'NOTHING_DUE' });
+    return { due, currency: shop.currency.code, wo };
+  }
+
+  async createWechatPayment(p: Principal, workOrderId: number): Promise<{ payment_order: PaymentOrderView; request_payment: RequestPaymentParams }> {
+    if (p.kind !== 'customer' || !p.partnerId) throw new AppError('forbidden', 'Only the customer pays with WeChat.');
+    const { client, cfg } = this.pay;
+    const { due, currency, wo } = await this.amountDue(workOrderId, p);
+    const ident = await this.identities.openidOf(p.identityId);
+    if (!ident) throw new AppError('unauthorized', 'This login no longer exists.');
+
+    let open = await this.orders.findOpen(workOrderId, 'wechat');
+    if (open && (open.amount !== due || open.currency !== currency || open.timeExpire.getTime() < Date.now() + 60_000)) {
+      // The amount due changed (a new confirmed version) or the order is about to expire: close it at WeChat first.
+      const r = await client.close(open.outTradeNo);
+      this.logger.info('payment order replaced', { out_trade_no: open.outTradeNo, old_amount: open.amount, new_amount: due, wechat: r });
+      await this.orders.close(open.outTradeNo, open.amount !== due ? 'amount changed' : 'expiring');
+      open = undefined;
+    }
+    const order =
+      open ??
+      (
+        await this.db.transaction((tx) =>
+          this.orders.createOpen(tx, {
+            workOrderId,
+            shopId: wo.company_id ?? 0,
+            warehouseId: wo.warehouse_id ?? 0,
+            merchantAccount: cfg.mchid,
+            channel: 'wechat',
+            amount: due,
+            currency,
+            timeExpire: new Date(Date.now() + cfg.orderTtlS * 1000),
+          }),
+        )
+      ).order;
+    let prepayId = order.providerOrderRef;
+    if (!prepayId) {
+      // Repeating a prepay with the same out_trade_no and parameters is idempotent at WeChat.
+      const r = await client.prepayJsapi({
+        outTradeNo: order.outTradeNo,
+        description: `DrMoto ${wo.name}`.slice(0, 127),
+        amount: { total: order.amount, currency: order.currency },
+        payerOpenid: ident.openid,
+        timeExpire: order.timeExpire,
+        attach: String(workOrderId),
+      });
+      prepayId = r.prepayId;
+      await this.orders.setProviderRef(order.outTradeNo, prepayId);
+    }
+    return { payment_order: orderView({ ...order, providerOrderRef: prepayId }), request_payment: client.requestPayment(prepayId) };
+  }
+
+  /** The notification endpoint: verify, record, answer. No Odoo call inline (the outbox and the queue do that). */
+  async handleWechatNotification(headers: HeaderBag, rawBody: Buffer): Promise<{ status: number; body?: unknown }> {
+    if (!this.wxpay) return { status: 503, body: { code: 'FAIL', message: 'not configured' } };
+    let n;
+    try {
+      n = this.wxpay.verifier.verifyNotification({ headers, rawBody });
+    } catch (e) {
+      if (e instanceof NotificationRejected) {
+        this.logger.warn('wechatpay notification rejected', { reason: e.reason, detail: e.detail });
+        return { status: 401, body: e.toWechatBody() };
+      }
+      throw e;
+    }
+    if (n.kind !== 'transaction') return { status: 204 };
+    const t = n.resource;
+    if (t.mchid !== this.wxpay.cfg.mchid || (t.appid !== undefined && t.appid !== this.wxpay.cfg.appId)) {
+      this.logger.error('ALERT wechatpay notification for another merchant or app', { mchid: t.mchid, appid: t.appid, out_trade_no: t.out_trade_no });
+      return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' } };
+    }
+    await this.recordTransaction(t, 'notify', payloadHash(rawBody));
+    return { status: 204 };
+  }
+
+  /**
+   * Records a verified transaction (from a notification or an order query) exactly once: a charge for
+   * a known open order with the right amount; suspense (money moved, to be applied or refunded by a
+   * manager) for anything else; nothing for a duplicate.
+   */
+  async recordTransaction(t: WechatPayTransaction, source: 'notify' | 'query', hash: string): Promise<RecordOutcome> {
+    if (t.trade_state !== 'SUCCESS' || !t.transaction_id) return 'ignored';
+    const txnId = t.transaction_id;
+    const amount = t.amount?.total ?? 0;
+    const currency = t.amount?.currency ?? 'CNY';
+    const actor = `system:wechatpay-${source}`;
+    const result = await this.db.transaction(async (tx) => {
+      const known = await this.ledger.findReceipt('wechat', txnId, tx);
+      if (known) return { outcome: 'duplicate' as const };
+      const order = await this.orders.lock(tx, t.out_trade_no);
+      const base = {
+        amount,
+        currency,
+        channel: 'wechat' as const,
+        providerTxnId: txnId,
+        merchantAccount: t.mchid,
+        actor,
+        payloadHash: hash,
+        paymentOrderId: order?.id ?? null,
+        workOrderId: order?.workOrderId ?? null,
+        shopId: order?.shopId ?? 0,
+        warehouseId: order?.warehouseId ?? 0,
+      };
+      let anomaly: string | undefined;
+      if (!order) anomaly = `unknown out_trade_no ${t.out_trade_no}`;
+      else if (amount !== order.amount || currency !== order.currency) anomaly = `amount ${amount} ${currency} differs from the order's ${order.amount} ${order.currency}`;
+      else if (order.state === 'paid') anomaly = `order ${order.outTradeNo} was already paid (ledger seq ${order.paidLedgerSeq})`;
+      else if (order.state === 'closed' || order.state === 'failed') anomaly = `order ${order.outTradeNo} is ${order.state}`;
+      if (anomaly) {
+        const r = await this.ledger.append(tx, { ...base, kind: 'suspense', reason: anomaly });
+        return { outcome: r.inserted ? ('suspense' as const) : ('duplicate' as const), anomaly, seq: r.seq };
+      }
+      const r = await this.ledger.append(tx, { ...base, kind: 'charge' });
+      if (!r.inserted) return { outcome: 'duplicate' as const };
+      await this.orders.markPaid(tx, order!.outTradeNo, { ledgerSeq: r.seq, paidAt: t.success_time ? new Date(t.success_time) : new Date() });
+      const ob = await this.outbox.enqueue(tx, r.seq, order!.workOrderId, 'charge');
+      return { outcome: 'charged' as const, outboxId: ob.entry.id, seq: r.seq };
+    });
+    if (result.outcome === 'suspense') {
+      this.logger.error('ALERT payment recorded in suspense', { channel: 'wechat', transaction_id: txnId, out_trade_no: t.out_trade_no, reason: result.anomaly, ledger_seq: result.seq });
+    }
+    if (result.outcome === 'charged') {
+      this.logger.info('payment ledgered', { channel: 'wechat', out_trade_no: t.out_trade_no, ledger_seq: result.seq, source });
+      // Relay after commit. If this fails (Redis down), the reconciler picks the outbox row up.
+      await this.settlement.enqueue(result.outboxId!).catch((e: unknown) => this.logger.warn('settle job not queued; the reconciler will', { error: e instanceof Error ? e.message : String(e) }));
+    }
+    return result.outcome;
+  }
+
+  /** Asks WeChat about one order and records what it finds, as a notification would. */
+  async checkOrder(p: Principal, paymentOrderId: number): Promise<PaymentOrderView> {
+    const order = await this.orders.getById(paymentOrderId);
+    if (!order) throw new AppError('not_found', `Payment ${paymentOrderId} not found.`);
+    if (p.kind === 'customer') {
+      const wo = await this.wos.get(order.workOrderId);
+      if (!wo || wo.partner?.id !== p.partnerId) throw new AppError('not_found', `Payment ${paymentOrderId} not found.`);
+    }
+    await this.reconcileOrder(order);
+    return orderView((await this.orders.getById(paymentOrderId))!);
+  }
+
+  async reconcileOrder(order: PaymentOrder): Promise<RecordOutcome | 'closed' | 'open'> {
+    if (order.channel !== 'wechat' || !this.wxpay) return 'open';
+    const t = await this.wxpay.client.queryByOutTradeNo(order.outTradeNo);
+    if (t && t.trade_state === 'SUCCESS') return this.recordTransaction(t, 'query', payloadHash(JSON.stringify(t)));
+    if (order.state === 'open' && order.timeExpire.getTime() < Date.now()) {
+      await this.wxpay.client.close(order.outTradeNo);
+      await this.orders.close(order.outTradeNo, 'expired');
+      return 'closed';
+    }
+    return 'open';
+  }
+
+  /** The reconciler's provider half: open orders past a short delay are asked about (lost notifications). */
+  async reconcileOpenOrders(olderThanMs = 60_000): Promise<number> {
+    const open = await this.orders.listOpenOlderThan(olderThanMs, { limit: 200, includeExpired: true });
+    let n = 0;
+    for (const o of open) {
+      try {
+        await this.reconcileOrder(o);
+        n++;
+      } catch (e) {
+        this.logger.warn('order reconciliation failed', { out_trade_no: o.outTradeNo, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return n;
+  }
+
+  async forWorkOrder(p: Principal, workOrderId: number): Promise<{ orders: PaymentOrderView[]; ledger: LedgerView[]; paid: number; currency: string | null }> {
+    const wo = await this.wos.get(workOrderId);
+    if (!wo || (p.kind === 'customer' && wo.partner?.id !== p.partnerId)) throw new AppError('not_found', `Work order ${workOrderId} not found.`);
+    const [orders, entries, totals] = await Promise.all([this.orders.listByWorkOrder(workOrderId), this.ledger.listByWorkOrder(workOrderId), this.ledger.workOrderTotals(workOrderId)]);
+    const [currency, t] = [...totals.entries()][0] ?? [null, undefined];
+    return { orders: orders.map(orderView), ledger: entries.map(ledgerView), paid: Number(t?.netPaid ?? 0n), currency };
+  }
+
+  /** Cancel is refused while the ledger holds money for the work order (refund first). */
+  async assertNoMoneyHeld(workOrderId: number): Promise<void> {
+    for (const [currency, t] of await this.ledger.workOrderTotals(workOrderId)) {
+      if (t.netPaid > 0n) throw new AppError('conflict', `The shop holds ${t.netPaid} (minor units, ${currency}) for this work order: refund it first.`, { code: 'DRM_MONEY_HELD' });
+    }
+  }
+
+  /** The settlement hook for the deliver route. */
+  settleBeforeDeliver(workOrderId: number): Promise<number> {
+    return this.settlement.settleWorkOrderNow(workOrderId);
+  }
+}

@@ -1,0 +1,103 @@
+import { fromMinor } from '../domain/money';
+import { AppError } from '../http/errors';
+import type { Logger } from '../logger';
+import type { OdooClient } from '../integrations/odoo/client';
+import { JobName } from '../jobs/names';
+import { PermanentJobError, type JobQueue } from '../jobs/queue';
+import type { LedgerRepository } from '../store/ledger';
+import type { SettlementOutboxRepository } from '../store/outbox';
+import type { ShopGateway } from '../integrations/odoo/shops';
+
+export interface SettleJob {
+  outboxId: number;
+}
+
+/**
+ * Settlement: the ledger is payment truth; Odoo follows it. For each ledger charge the job (as the
+ * system actor) syncs the invoices, registers the payment (idempotent by the ledger reference) and
+ * asks Odoo to close — which closes only a delivered and settled work order, so exactly once,
+ * whichever of delivery and payment comes last.
+ */
+export class SettlementService {
+  constructor(
+    private readonly odoo: OdooClient,
+    private readonly ledger: LedgerRepository,
+    private readonly outbox: SettlementOutboxRepository,
+    private readonly shops: ShopGateway,
+    private readonly queue: JobQueue,
+    private readonly logger: Logger,
+  ) {}
+
+  static jobId(outboxId: number): string {
+    return `settle-${outboxId}`;
+  }
+
+  /** The relay: hand an outbox row to the queue (a no-op when its job already exists). */
+  async enqueue(outboxId: number, traceId?: string): Promise<void> {
+    await this.queue.add<SettleJob>(JobName.Settle, { outboxId }, { jobId: SettlementService.jobId(outboxId), attempts: 8, backoffMs: 2_000, traceId });
+  }
+
+  /** The job handler. Throws to retry (Odoo down); PermanentJobError for what a retry can't fix. */
+  async settle(outboxId: number): Promise<'settled' | 'already'> {
+    const row = await this.outbox.get(outboxId);
+    if (!row) throw new PermanentJobError(`outbox row ${outboxId} does not exist`);
+    if (row.state === 'settled') return 'already';
+    const entry = await this.ledger.get(row.ledgerSeq);
+    if (!entry) throw new PermanentJobError(`ledger entry ${row.ledgerSeq} does not exist`);
+    if (!entry.workOrderId) {
+      await this.outbox.markSettled(outboxId);
+      return 'settled';
+    }
+    const wo = entry.workOrderId;
+    const shop = await this.shops.get(entry.shopId);
+    const ctx = { actor: { kind: 'system' as const } };
+    try {
+      await this.odoo.execute('drmoto.work.order', 'action_sync_invoices', [[wo], `settle-${entry.seq}/sync`], {}, { ...ctx, idempotent: true, requestKey: `settle-${entry.seq}/sync` });
+      if (entry.kind === 'charge') {
+        await this.odoo.execute('drmoto.work.order', 'action_register_payment', [[wo], `ledger-${entry.seq}`, fromMinor(entry.amount, shop.currency.decimals), entry.channel], {}, { ...ctx, idempotent: true, requestKey: `ledger-${entry.seq}` });
+      }
+      const close = await this.odoo.execute<{ closed?: boolean; reason?: string | false }>('drmoto.work.order', 'action_close', [[wo], false, `settle-${entry.seq}/close`], {}, { ...ctx, idempotent: true, requestKey: `settle-${entry.seq}/close` });
+      await this.outbox.markSettled(outboxId);
+      this.logger.info('settled', { outbox_id: outboxId, ledger_seq: entry.seq, work_order_id: wo, closed: close.closed === true, reason: close.reason || undefined });
+      return 'settled';
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (e instanceof AppError && e.status < 500) {
+        // Odoo refused for a business reason (e.g. the work order was cancelled): a retry won't help.
+        await this.outbox.markFailed(outboxId, `${e.code ?? e.type}: ${message}`);
+        throw new PermanentJobError(`settlement of outbox ${outboxId} refused by Odoo: ${e.code ?? e.type}: ${message}`);
+      }
+      await this.outbox.recordAttempt(outboxId, message);
+      throw e;
+    }
+  }
+
+  /**
+   * Settles a work order's pending rows now (the deliver route calls this first, so a payment already
+   * in the ledger is never taken for money owing). Failures are left to the queue.
+   */
+  async settleWorkOrderNow(workOrderId: number): Promise<number> {
+    const pending = await this.outbox.pendingForWorkOrder(workOrderId);
+    let done = 0;
+    for (const row of pending) {
+      try {
+        await this.settle(row.id);
+        done++;
+      } catch (e) {
+        this.logger.warn('synchronous settlement failed; the queue retries it', { outbox_id: row.id, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return done;
+  }
+
+  /** The reconciler's outbox half: rows still pending after crashes or lost jobs go back to the queue. */
+  async relayPending(olderThanMs = 30_000): Promise<number> {
+    const rows = await this.outbox.pending({ limit: 500, olderThanMs });
+    for (const r of rows) {
+      const added = await this.queue.add<SettleJob>(JobName.Settle, { outboxId: r.id }, { jobId: SettlementService.jobId(r.id), attempts: 8, backoffMs: 2_000 });
+      // The job id exists (completed earlier, or failed): retry it explicitly.
+      if (!added.added) await this.queue.retry(SettlementService.jobId(r.id));
+    }
+    return rows.length;
+  }
+}
