@@ -70,7 +70,7 @@ export async function benchWorkOrders(env: BenchEnv, opts: { n: number; rate: nu
     process.stdout.write(`work orders ${name}: direct p50 ${fmt(direct.p50)} ms, BFF p50 ${fmt(bff.p50)} ms; open loop ${opts.rate}/s BFF p95 ${fmt(lb.p95)} p99 ${fmt(lb.p99)}; max BFF ${mb.rate}/s direct ${md.rate}/s\n`);
   }
   return [
-    `Run ${new Date().toISOString().slice(0, 16)}Z on ${machine()}; \`npm run bench\`${env.real ? ' with ODOO_URL (real Odoo 17, one process, --workers 0)' : ' (Odoo mock in the same process)'}. Times in ms.`,
+    `Run ${new Date().toISOString().slice(0, 16)}Z on ${machine()}; \`npm run bench\`${env.real ? ' with ODOO_URL (real Odoo 17, one process, --workers 0)' : ' (the BFF, the Odoo mock and the load generator each in their own process)'}. Times in ms.`,
     'Operations: **list** = `GET /api/v1/work-orders?status=diagnosing,quoted&limit=20` (direct: the search_read + search_count it makes);',
     '**detail** = `GET /api/v1/work-orders/:id` (direct: the 5 reads it makes); **write** = `POST /work-orders/:id/diagnosis` over a pool of 40',
     'work orders (direct: one `action_record_diagnosis` call). Direct calls use the same gateway (JSON-RPC, keep-alive).',

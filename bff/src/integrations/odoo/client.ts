@@ -134,16 +134,8 @@ export class OdooClient {
     return this.execute<T[]>(model, 'search_read', [domain], { fields, ...rest }, { idempotent: true, context });
   }
 
-  /**
-   * A page of records and the total. The first page skips the count call when it is not full (the
-   * total is then the page's length): the common case of a customer's few vehicles or work orders
-   * costs one Odoo call instead of two.
-   */
+  /** A page of records and the total: the two reads run in parallel (one round trip of latency). */
   async searchPage<T>(model: string, domain: unknown[], fields: string[], page: { offset: number; limit: number; order: string }): Promise<{ rows: T[]; total: number }> {
-    if (page.offset === 0) {
-      const rows = await this.searchRead<T>(model, domain, fields, page);
-      return { rows, total: rows.length < page.limit ? rows.length : await this.searchCount(model, domain) };
-    }
     const [rows, total] = await Promise.all([this.searchRead<T>(model, domain, fields, page), this.searchCount(model, domain)]);
     return { rows, total };
   }
