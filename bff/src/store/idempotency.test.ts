@@ -232,16 +232,18 @@ if (!databaseUrl) {
 
 (databaseUrl ? describe : describe.skip)(raceTitle, () => {
   const CONTENDERS = 50;
+  // 50 contenders over 20 single-connection pools, like 20 BFF processes: enough to race, and it leaves
+  // room under PostgreSQL's default max_connections (100) for the other test files running beside it.
+  const POOLS = 20;
   let t: TestDb;
-  // One pool of one connection per contender, like 50 BFF processes.
   let stores: IdempotencyStore[];
   let dbs: Db[];
 
   beforeAll(async () => {
     t = await createTestDb({ databaseUrl });
     await migrate(t.db);
-    dbs = await Promise.all(Array.from({ length: CONTENDERS }, () => createDb({ databaseUrl, schema: t.schema, poolMax: 1 })));
-    stores = dbs.map((db) => new IdempotencyStore(db));
+    dbs = await Promise.all(Array.from({ length: POOLS }, () => createDb({ databaseUrl, schema: t.schema, poolMax: 1 })));
+    stores = Array.from({ length: CONTENDERS }, (_, i) => new IdempotencyStore(dbs[i % POOLS]!));
   });
 
   afterAll(async () => {
