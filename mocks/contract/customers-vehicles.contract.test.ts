@@ -2,7 +2,7 @@ import { AppError } from '../../bff/src/http/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, IdentityGateway, StaffGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { requestContext } from '../../bff/src/context';
-import { openTarget, unique, type Target } from './target';
+import { openTarget, rejected, type Target, unique } from './target';
 
 let target: Target;
 beforeAll(async () => {
@@ -13,16 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await target?.close();
 });
-
-async function rejected(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('common service', () => {
   it('version answers like Odoo 17', async () => {

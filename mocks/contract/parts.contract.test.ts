@@ -1,11 +1,10 @@
-import { requestContext } from '../../bff/src/context';
 import type { Principal } from '../../bff/src/domain/principal';
 import { AppError } from '../../bff/src/http/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { PartsGateway } from '../../bff/src/integrations/odoo/parts';
 import { WorkOrderGateway } from '../../bff/src/integrations/odoo/work-orders';
-import { openTarget, unique, type Target } from './target';
+import { as, openTarget, rejected, type Target, unique } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -31,18 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await target?.close();
 });
-
-const as = <T>(p: Principal, fn: () => Promise<T>) => requestContext.run({ traceId: `contract-${unique.tag()}`, principal: p }, fn);
-
-async function rejected(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const freeQty = async (id: number) => (await odoo.searchRead<{ free_qty: number }>('product.product', [['id', '=', id]], ['free_qty']))[0]!.free_qty;
 

@@ -4,14 +4,13 @@
  * fresh Odoo: 15% tax-excluded, USD), so the suite asserts Odoo's own arithmetic — invoices add up to the work
  * order's total to the cent — never fixed amounts. Every run uses new customers, keys and ledger references.
  */
-import { requestContext } from '../../bff/src/context';
 import type { Principal } from '../../bff/src/domain/principal';
 import { AppError } from '../../bff/src/http/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { PaymentsGateway, type InvoiceRow } from '../../bff/src/integrations/odoo/payments';
 import { WorkOrderGateway, type ActionResult } from '../../bff/src/integrations/odoo/work-orders';
-import { openTarget, unique, type Target } from './target';
+import { as, openTarget, rejected, type Target, unique } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -42,18 +41,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await target?.close();
 });
-
-const as = <T>(p: Principal, fn: () => Promise<T>) => requestContext.run({ traceId: `contract-${unique.tag()}`, principal: p }, fn);
-
-async function rejected(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** an amount in minor units of the shop currency: "to the cent" comparisons without float noise */
 const minor = (x: number) => Math.round(x * 10 ** decimals);

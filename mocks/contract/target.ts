@@ -1,5 +1,8 @@
 import { randomInt } from 'node:crypto';
 import { createLogger } from '../../bff/src/logger';
+import { requestContext } from '../../bff/src/context';
+import type { Principal } from '../../bff/src/domain/principal';
+import { AppError } from '../../bff/src/http/errors';
 import { OdooClient, type OdooConfig } from '../../bff/src/integrations/odoo/client';
 import { startOdooMock, type OdooMock } from '../odoo/server';
 
@@ -57,3 +60,17 @@ export const unique = {
   vin: () => Array.from({ length: 17 }, () => 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789'[randomInt(0, 33)]).join(''),
   tag: () => `c${Date.now().toString(36)}${randomInt(0, 1e6).toString(36)}`,
 };
+
+/** Runs `fn` as `p` (the gateway passes the principal to Odoo as the acting user). */
+export const as = <T>(p: Principal, fn: () => Promise<T>): Promise<T> => requestContext.run({ traceId: `contract-${unique.tag()}`, principal: p }, fn);
+
+/** The AppError a call fails with; fails the test when the call succeeds. */
+export async function rejected(p: Promise<unknown>): Promise<AppError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof AppError) return e;
+    throw e;
+  }
+  throw new Error('expected the call to fail');
+}

@@ -1,10 +1,9 @@
-import { requestContext } from '../../bff/src/context';
 import type { Principal } from '../../bff/src/domain/principal';
 import { AppError } from '../../bff/src/http/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { WorkOrderGateway, type ActionResult } from '../../bff/src/integrations/odoo/work-orders';
-import { openTarget, unique, type Target } from './target';
+import { as, openTarget, rejected, type Target, unique } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -27,7 +26,6 @@ afterAll(async () => {
   await target?.close();
 });
 
-const as = <T>(p: Principal, fn: () => Promise<T>) => requestContext.run({ traceId: `contract-${unique.tag()}`, principal: p }, fn);
 const customerP = (partnerId: number): Principal => ({ kind: 'customer', identityId: 1, partnerId });
 
 /** Odoo's float_round (half-up, with the epsilon correction of odoo/tools/float_utils.py) to 2 places. */
@@ -35,16 +33,6 @@ function odooRound(x: number): number {
   const n = x * 100;
   const eps = n === 0 ? 0 : 2 ** (Math.log2(Math.abs(n)) - 52);
   return Math.round(Math.abs(n) + eps) * Math.sign(n) / 100;
-}
-
-async function rejected(p: Promise<unknown>): Promise<AppError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof AppError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
 }
 
 async function newCustomerWithVehicle(): Promise<{ partnerId: number; vehicleId: number }> {

@@ -1,14 +1,9 @@
-import { Router, type Request } from 'express';
+import { Router } from 'express';
 import type { RouteRegistry } from '../../http/route';
-import type { Principal } from '../../domain/principal';
 import type { PartsService } from '../../services/parts.service';
-import { WorkOrderService } from '../../services/work-order.service';
+import { key } from '../work-orders/route';
 import { idParam } from '../common';
 import { partLinesBody, partRows, partsView, postedPicking } from './validators';
-
-function key(p: Principal, req: Request): string {
-  return WorkOrderService.requestKey(p, `${req.method} ${req.baseUrl}${req.path}`, req.header('idempotency-key'));
-}
 
 export function partsRoutes(reg: RouteRegistry, svc: PartsService): Router {
   const r = Router();

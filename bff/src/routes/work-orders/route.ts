@@ -36,7 +36,8 @@ function etag(res: Response, revision: number): void {
   res.setHeader('ETag', `"${revision}"`);
 }
 
-function key(p: Principal, req: Request): string {
+/** The Odoo request key of this request (derived from its Idempotency-Key; see WorkOrderService.requestKey). */
+export function key(p: Principal, req: Request): string {
   return WorkOrderService.requestKey(p, `${req.method} ${req.baseUrl}${req.path}`, req.header('idempotency-key'));
 }
 
