@@ -1,5 +1,5 @@
 import { AppError } from '../../http/errors';
-import { faultToAppError, type RawFault } from './errors';
+import { faultToAppError, OdooUnavailableError, type RawFault } from './errors';
 
 const cases: [string, RawFault, number, string | undefined][] = [
   ['DRM code over JSON-RPC', { transport: 'jsonrpc', name: 'odoo.exceptions.UserError', message: 'DRM_WO_STATE: work order is in state quoted' }, 409, 'DRM_WO_STATE'],
@@ -15,6 +15,10 @@ const cases: [string, RawFault, number, string | undefined][] = [
   ['plain ValidationError', { transport: 'jsonrpc', name: 'odoo.exceptions.ValidationError', message: 'The operation cannot be completed: x' }, 422, 'ODOO_VALIDATION'],
   ['server traceback XML (code 1)', { transport: 'xmlrpc', faultCode: 1, message: 'Traceback (most recent call last):\n ValueError: Invalid field' }, 502, 'ODOO_ERROR'],
   ['server error JSON', { transport: 'jsonrpc', name: 'builtins.ValueError', message: "Invalid field 'x'" }, 502, 'ODOO_ERROR'],
+  ['pool exhausted JSON', { transport: 'jsonrpc', name: 'psycopg2.pool.PoolError', message: 'The Connection Pool Is Full' }, 503, 'ODOO_BUSY'],
+  ['pool exhausted XML (code 1 traceback)', { transport: 'xmlrpc', faultCode: 1, message: 'Traceback (most recent call last):\n  File "x", line 1\npsycopg2.pool.PoolError: The Connection Pool Is Full\n' }, 503, 'ODOO_BUSY'],
+  ['serialization failure after Odoo retries', { transport: 'jsonrpc', name: 'psycopg2.errors.SerializationFailure', message: 'could not serialize access due to concurrent update' }, 503, 'ODOO_BUSY'],
+  ['other psycopg2 errors stay 502', { transport: 'jsonrpc', name: 'psycopg2.errors.UndefinedColumn', message: 'column x does not exist' }, 502, 'ODOO_ERROR'],
   ['DRM text inside a traceback is not trusted', { transport: 'xmlrpc', faultCode: 1, message: 'Traceback ... DRM_STALE: x' }, 502, 'ODOO_ERROR'],
 ];
 
@@ -25,6 +29,13 @@ describe(faultToAppError.name, () => {
     expect(e.status).toBe(status);
     expect(e.code).toBe(code);
     expect(e.message).not.toMatch(/Traceback|DRM_[A-Z]+:/);
+  });
+
+  it('a busy Odoo is a retryable unavailability with a short Retry-After', () => {
+    const e = faultToAppError({ transport: 'jsonrpc', name: 'psycopg2.pool.PoolError', message: 'The Connection Pool Is Full' });
+    expect(e).toBeInstanceOf(OdooUnavailableError);
+    expect((e as OdooUnavailableError).reason).toBe('busy');
+    expect(e.extra.retryAfterS).toBe(1);
   });
 
   it('strips the constraint prefix and the code from the human text', () => {

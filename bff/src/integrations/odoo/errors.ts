@@ -38,10 +38,19 @@ export interface RawFault {
   message: string;
 }
 
-export type FaultClass = 'user' | 'validation' | 'missing' | 'access' | 'access_denied' | 'server';
+export type FaultClass = 'user' | 'validation' | 'missing' | 'access' | 'access_denied' | 'busy' | 'server';
+
+/**
+ * Transient database faults: Odoo's connection pool exhausted (`--db_maxconn`), or a serialization failure / lock
+ * timeout that outlived Odoo's own retries. The transaction was rolled back, so the call is safe to repeat.
+ * JSON-RPC names the class; XML-RPC sends a code-1 traceback ending in it.
+ */
+const BUSY_CLASSES = /^psycopg2\.(pool\.PoolError|errors\.(SerializationFailure|LockNotAvailable|DeadlockDetected))$/;
+const BUSY_TRACEBACK = /^psycopg2\.(pool\.PoolError|errors\.(SerializationFailure|LockNotAvailable|DeadlockDetected)):/m;
 
 export function classify(f: RawFault): FaultClass {
   if (f.transport === 'jsonrpc') {
+    if (f.name && BUSY_CLASSES.test(f.name)) return 'busy';
     switch (f.name) {
       case 'odoo.exceptions.ValidationError':
         return 'validation';
@@ -67,7 +76,7 @@ export function classify(f: RawFault): FaultClass {
     case 4:
       return 'access';
     default:
-      return 'server';
+      return BUSY_TRACEBACK.test(f.message) ? 'busy' : 'server';
   }
 }
 
@@ -91,6 +100,8 @@ export function faultToAppError(f: RawFault): AppError {
     case 'validation':
     case 'user':
       return new AppError('unprocessable', detail, { code: 'ODOO_VALIDATION' });
+    case 'busy':
+      return new OdooUnavailableError('busy', 'Odoo is busy; try again shortly.', f.message, 1);
     case 'server':
       return new AppError('bad_gateway', 'Odoo could not process the request.', { code: 'ODOO_ERROR', cause: f.message });
   }
@@ -103,11 +114,12 @@ function humanDetail(message: string): string {
 /** Connection refused/reset, timeouts, 5xx without a fault body. */
 export class OdooUnavailableError extends AppError {
   constructor(
-    readonly reason: 'timeout' | 'connection' | 'http',
+    readonly reason: 'timeout' | 'connection' | 'http' | 'busy',
     detail: string,
     cause?: unknown,
+    retryAfterS = 5,
   ) {
-    super('unavailable', detail, { code: 'ODOO_UNAVAILABLE', retryAfterS: 5, cause });
+    super('unavailable', detail, { code: reason === 'busy' ? 'ODOO_BUSY' : 'ODOO_UNAVAILABLE', retryAfterS, cause });
     this.name = 'OdooUnavailableError';
   }
 }
