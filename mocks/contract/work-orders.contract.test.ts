@@ -275,6 +275,48 @@ describe('quote versions (WO-010) and taxes', () => {
   });
 });
 
+describe('one-call reads (web_search_read with a nested specification)', () => {
+  it("a work order's detail in one call equals its five separate reads: fields, orders, display names", async () => {
+    const { wo, partnerId } = await openWo('checkin');
+    await toQuoted(wo);
+    await wo.act(customerP(partnerId), 'action_confirm_quote', [1]);
+    await wo.act(staff.technician!, 'action_start_repair');
+    await wo.act(staff.advisor!, 'action_create_quote', [[labor(80, 2, 10), part(150.5, 3), labor(20)]]);
+    await wo.act(staff.advisor!, 'action_send_quote', [2]);
+    const one = await wos.detail(wo.id);
+    const quotes = await wos.quotes(wo.id);
+    const five = { wo: await wos.get(wo.id), quotes, lines: await wos.quoteLines(quotes.map((q) => q.id)), log: await wos.log(wo.id), parts: await wos.parts(wo.id) };
+    // The five reads order lines by `quote_id` (the quote model's own order); the bundle by version, then sequence.
+    const byQuote = (ls: { quote_id: number; sequence: number; id: number }[]) => [...ls].sort((a, b) => a.quote_id - b.quote_id || a.sequence - b.sequence || a.id - b.id);
+    expect({ ...one, lines: byQuote(one!.lines) }).toEqual({ ...five, lines: byQuote(five.lines) });
+    expect(one!.quotes.map((q) => q.version)).toEqual([1, 2]);
+    expect(one!.lines.filter((l) => l.quote_id === quotes[1]!.id).map((l) => l.description)).toEqual(['Labor', 'Part', 'Labor']);
+    expect(one!.wo.partner?.name).toMatch(/^WO /);
+    expect(one!.wo.vehicle?.plate).toBeTruthy();
+    expect(one!.log.length).toBeGreaterThanOrEqual(6);
+    expect(one!.parts[0]?.product?.name).toBeTruthy();
+  });
+
+  it('an unknown work order is not found (null), not an error', async () => {
+    expect(await wos.detail(2_000_000_000)).toBeNull();
+  });
+
+  it('a page in one call equals search_read + search_count, past the end too', async () => {
+    const { wo } = await openWo('checkin');
+    const domain = [['partner_id', '!=', false], ['id', '<=', wo.id]];
+    const order = 'create_date desc, id desc';
+    const all = await odoo.searchPage<{ id: number }>('drmoto.work.order', domain, ['id'], { offset: 0, limit: 5, order });
+    const page = await wos.search(domain, { offset: 0, limit: 5, order });
+    expect(page.items.map((w) => w.id)).toEqual(all.rows.map((r) => r.id));
+    expect(page.total).toBe(all.total);
+    expect(page.items[0]).toEqual(await wos.get(page.items[0]!.id));
+    const last = await wos.search(domain, { offset: all.total - 1, limit: 5, order });
+    expect([last.items.length, last.total]).toEqual([1, all.total]);
+    const past = await wos.search(domain, { offset: all.total + 10, limit: 5, order });
+    expect([past.items.length, past.total]).toEqual([0, all.total]);
+  });
+});
+
 describe('delivery and closing', () => {
   it('deliver with money owing needs a manager override (audited); close then refuses while not settled', async () => {
     const { wo, partnerId } = await openWo('checkin');

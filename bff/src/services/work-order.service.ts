@@ -194,11 +194,11 @@ export class WorkOrderService {
   }
 
   async detail(p: Principal, id: number): Promise<WorkOrderDetail> {
-    const [wo, quotes, log, parts] = await Promise.all([this.wos.get(id), this.wos.quotes(id), this.wos.log(id), this.wos.parts(id)]);
-    this.assertVisible(p, wo, id);
-    const lines = await this.wos.quoteLines(quotes.map((q) => q.id));
-    const shop = await this.shopFor(wo!);
-    return this.toDetail(wo!, quotes, lines, log, parts, shop);
+    const bundle = await this.wos.detail(id);
+    this.assertVisible(p, bundle?.wo ?? null, id);
+    const { wo, quotes, lines, log, parts } = bundle!;
+    const shop = await this.shopFor(wo);
+    return this.toDetail(wo, quotes, lines, log, parts, shop);
   }
 
   async transition(p: Principal, id: number, action: TransitionAction, opts: { note?: string; override?: boolean; reason?: string }, ifMatch: number | null, requestKey: string): Promise<TransitionResult> {

@@ -16,6 +16,7 @@ import { combineDomains, compileDomain, isFalseDomain } from './domain';
 import { readGroup } from './read-group';
 import { formatDatetime, compareRaw, convertToStore, deepClone, LikeEscapeError } from './values';
 import type { Context, FieldDef, MethodDef, ModelDef, Operation, ParamSpec, Raw, Row } from './types';
+import { webRead, webSearchRead, type Specification } from './web-read';
 
 interface Table {
   nextId: number;
@@ -805,6 +806,29 @@ const BUILTINS: Record<string, MethodDef> = {
     api: 'records',
     params: [{ name: 'fields', default: null }, { name: 'load', default: '_classic_read' }],
     fn: (env, [fields, load], ids) => env.model(currentModel(env)).read(ids, asFields(fields), load as string | null),
+  },
+  web_read: {
+    api: 'records',
+    params: [{ name: 'specification' }],
+    fn: (env, [specification], ids) => webRead(env.model(currentModel(env)), ids, specification as Specification),
+  },
+  web_search_read: {
+    api: 'model',
+    params: [
+      { name: 'domain' },
+      { name: 'specification' },
+      { name: 'offset', default: 0 },
+      { name: 'limit', default: null },
+      { name: 'order', default: null },
+      { name: 'count_limit', default: null },
+    ],
+    fn: (env, [domain, specification, offset, limit, order, countLimit]) =>
+      webSearchRead(env.model(currentModel(env)), asDomain(domain), specification as Specification, {
+        offset: asNum(offset) ?? 0,
+        limit: asNum(limit),
+        order: asOrder(order),
+        countLimit: asNum(countLimit),
+      }),
   },
   create: {
     api: 'model',
