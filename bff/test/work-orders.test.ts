@@ -195,6 +195,7 @@ describe('work orders API', () => {
     expect(plate.body.total).toBeGreaterThanOrEqual(3);
     expectProblem(await h.req('GET', '/api/v1/work-orders?status=flying', { token: advisor }), 400);
     expectProblem(await h.req('GET', '/api/v1/work-orders?created_from=2026-13-01', { token: advisor }), 400);
+    expectProblem(await h.req('GET', '/api/v1/work-orders?created_from=2026-02-30', { token: advisor }), 400);
     expectProblem(await h.req('GET', '/api/v1/work-orders?created_from=2026-02-01&created_to=2026-01-01', { token: advisor }), 400);
     expectProblem(await h.req('GET', '/api/v1/work-orders?sort=name', { token: advisor }), 400);
     expectProblem(await h.req('GET', '/api/v1/work-orders?limit=101', { token: advisor }), 400);

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { idParam, pageOf, pageQuery, text } from '../common';
+import { calendarDay, idParam, pageOf, pageQuery, text } from '../common';
 import { WO_STATES, QUOTE_STATES } from '../../integrations/odoo/work-orders';
 import { TRANSITIONS } from '../../services/work-order.service';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD').refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'not a calendar date');
+const day = calendarDay;
 const money = z.object({ amount: z.number().int().describe('integer minor units'), currency: z.string() });
 const ref = z.object({ id: z.number().int(), name: z.string() }).nullable();
 
