@@ -1,0 +1,59 @@
+/**
+ * `npm run demo:screenshots`: runs the browser journey (e2e/journey.ts) on a fresh demo stack and writes a 375 px
+ * screenshot of each step to docs/screenshots/ (Chinese UI by default; `--lang en` for English). Needs chromium
+ * and a CJK font (Debian: fonts-wqy-zenhei) — without one the Chinese text renders as boxes.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { startDemo } from '../scripts/demo-stack';
+import { startLocalS3 } from '../bff/test/s3';
+import { launch } from './browser';
+import { runJourney } from './journey';
+
+const OUT = path.resolve(__dirname, '..', 'docs', 'screenshots');
+
+function hasCjkFont(): boolean {
+  try {
+    return execFileSync('fc-list', [':lang=zh'], { encoding: 'utf8' }).trim().length > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const lang = process.argv.includes('--lang') && process.argv[process.argv.indexOf('--lang') + 1] === 'en' ? 'en' : 'zh';
+  if (lang === 'zh' && !hasCjkFont()) {
+    process.stderr.write('No Chinese font found (fc-list :lang=zh is empty): apt-get install -y fonts-wqy-zenhei, or use --lang en\n');
+    process.exit(1);
+  }
+  mkdirSync(OUT, { recursive: true });
+  for (const f of readdirSync(OUT)) if (/^\d\d-.*\.png$/.test(f)) rmSync(path.join(OUT, f));
+  const s3 = await startLocalS3(); // as `npm run demo`: the media panels have their storage
+  const stack = await startDemo({ port: 0, odooPort: 0, pgliteDir: 'memory://', logLevel: 'error', env: s3.env() });
+  const browser = await launch();
+  try {
+    await runJourney({
+      stack,
+      browser,
+      lang,
+      step: (s) => process.stdout.write(`· ${s}\n`),
+      shot: async (page, name) => {
+        // The toast would cover the subject; a moment for layout to settle.
+        await page.evaluate(() => document.getElementById('toast')?.setAttribute('hidden', ''));
+        await page.waitForTimeout(150);
+        await page.screenshot({ path: path.join(OUT, `${name}.png`) });
+        process.stdout.write(`  docs/screenshots/${name}.png\n`);
+      },
+    });
+  } finally {
+    await browser.close();
+    await stack.close('screenshots done');
+    await s3.close();
+  }
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`screenshots failed: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
