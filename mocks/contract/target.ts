@@ -15,6 +15,8 @@ export interface Target {
   url: string;
   db: string;
   client(transport: 'jsonrpc' | 'xmlrpc', user?: { login: string; password: string }): OdooClient;
+  /** The mock (undefined on a real Odoo), e.g. to hold its replies back so a client times out after the commit. */
+  mock?: OdooMock;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function openTarget(): Promise<Target> {
   const clients: OdooClient[] = [];
   return {
     kind: mock ? 'mock' : 'real',
+    mock,
     url: base.url,
     db: base.db,
     client(transport, user) {

@@ -133,7 +133,11 @@ describe('work orders: transitions', () => {
     const { wo } = await openWo();
     const key = 'k-' + unique.tag();
     const impatient = target.client('jsonrpc');
-    const e = await rejected(as(staff.advisor!, () => impatient.execute('drmoto.work.order', 'action_checkin', [[wo.id], wo.revision, key], {}, { timeoutMs: 1, requestKey: key })));
+    // The mock can answer within 1 ms: hold its reply back (the call commits first), so the client surely times out.
+    target.mock?.delayReplies(200);
+    const e = await rejected(as(staff.advisor!, () => impatient.execute('drmoto.work.order', 'action_checkin', [[wo.id], wo.revision, key], {}, { timeoutMs: 1, requestKey: key }))).finally(() =>
+      target.mock?.delayReplies(0),
+    );
     expect(e.status).toBe(503);
     let r: ActionResult | undefined;
     for (let i = 0; i < 50 && !r; i++) {

@@ -1,4 +1,4 @@
-import { cleanPlate, cleanVin, isValidVin, normalizePhone, normalizePlate } from './normalize';
+import { cleanPlate, cleanVin, isValidPlate, isValidVin, normalizePhone, normalizePlate } from './normalize';
 
 describe('normalize', () => {
   describe(normalizePhone.name, () => {
@@ -14,9 +14,14 @@ describe('normalize', () => {
       expect(normalizePhone(raw)).toBe(expected);
     });
 
-    it.each([[''], [null], [false], ['12345'], ['+0123456789'], ['23800138000'], ['abc']])('%p is invalid', (raw) => {
+    it.each([[''], [null], [false], [0], ['12345'], ['+0123456789'], ['23800138000'], ['abc'], ['١٣٨٠٠١٣٨٠٠٠']])('%p is invalid (Arabic-Indic digits too: ASCII only, as the addon)', (raw) => {
       expect(normalizePhone(raw)).toBeNull();
     });
+  });
+
+  it('reads a value that is not a string as str(value), as the addon does', () => {
+    expect(normalizePhone(13800138000)).toBe('13800138000');
+    expect(cleanVin(12345)).toBe('12345');
   });
 
   describe(normalizePlate.name, () => {
@@ -32,6 +37,11 @@ describe('normalize', () => {
 
     it('rejects empty, too long and foreign characters', () => {
       expect(normalizePlate('')).toBeNull();
+      expect(normalizePlate(false)).toBeNull();
+      expect(cleanPlate(false)).toBe('');
+      expect(isValidPlate('粤B12345')).toBe(true);
+      expect(isValidPlate('粤b12345')).toBe(false); // not cleaned
+      expect(isValidPlate(false)).toBe(false);
       expect(normalizePlate('A')).toBeNull();
       expect(normalizePlate('ABCDEFGHIJKLM')).toBeNull();
       expect(normalizePlate('粤B#12345')).toBeNull();

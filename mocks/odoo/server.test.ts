@@ -158,6 +158,26 @@ describe('startOdooMock', () => {
       expect((await xmlrpc('common', 'version', [])).ok).toBe(true);
     });
 
+    it('delayReplies() holds the answer, not the call: a client that gives up finds the write committed', async () => {
+      odoo.delayReplies(60_000);
+      try {
+        const body = encodeMethodCall('execute_kw', kw('res.partner', 'drmoto_upsert_customer', [{ name: 'Late Reply', phone: '13900139001' }]));
+        const req = http.request(`${odoo.url}/xmlrpc/2/object`, { method: 'POST', headers: { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) } });
+        let answered = false;
+        req.on('response', () => (answered = true));
+        req.on('error', () => undefined);
+        req.end(body);
+        const found = () => odoo.orm.sudo().model('res.partner')._search([['name', '=', 'Late Reply']]).length;
+        for (let i = 0; i < 500 && !found(); i++) await new Promise((r) => setTimeout(r, 10));
+        expect(found()).toBe(1); // committed…
+        expect(answered).toBe(false); // …while the answer is held back
+        req.destroy(); // the client gives up
+      } finally {
+        odoo.delayReplies(0);
+      }
+      expect((await xmlrpc('common', 'version', [])).ok).toBe(true);
+    });
+
     it('reset() goes back to the seed', async () => {
       await xmlrpc('object', 'execute_kw', kw('res.partner', 'drmoto_upsert_customer', [{ name: 'Li Si', phone: '13900139000' }]));
       expect(odoo.orm.sudo().model('res.partner')._search([['name', '=', 'Li Si']]).length).toBe(1);

@@ -46,6 +46,8 @@ export interface OdooMock {
   /** simulate Odoo down: every connection is reset at once until resume() */
   pause(): void;
   resume(): void;
+  /** answer every RPC `ms` late, after it has committed (a reply lost to a client timeout, deterministically); 0 = off */
+  delayReplies(ms: number): void;
   orm: OdooMockOrm;
 }
 
@@ -57,10 +59,12 @@ export interface OdooMockOptions {
   db?: string;
 }
 
-const READ_ONLY_METHODS = new Set(['search', 'search_read', 'read', 'search_count', 'read_group', 'fields_get', 'name_search', 'exists']);
+const READ_ONLY_METHODS = new Set(['search', 'search_read', 'read', 'search_count', 'read_group', 'fields_get', 'name_search', 'exists', 'web_read', 'web_search_read']);
 
 export class OdooService {
   private baseline: Snapshot;
+  /** see OdooMock.delayReplies */
+  replyDelayMs = 0;
 
   constructor(
     readonly orm: Orm,
@@ -156,17 +160,11 @@ export class OdooService {
     return this.execute(uid, String(model), String(meth), args as unknown[], kwargs as Record<string, unknown>);
   }
 
-  /** one transaction: everything or nothing, like the cursor of execute_kw */
+  /** one transaction: everything or nothing, like the cursor of execute_kw (copy-on-write: Orm.transaction) */
   execute(uid: number, model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     const env = this.orm.env(uid, {});
     if (READ_ONLY_METHODS.has(method)) return callKw(env, model, method, args, kwargs);
-    const before = this.orm.snapshot();
-    try {
-      return callKw(env, model, method, args, kwargs);
-    } catch (e) {
-      this.orm.restore(before);
-      throw e;
-    }
+    return this.orm.transaction(() => callKw(env, model, method, args, kwargs));
   }
 }
 
@@ -289,8 +287,15 @@ export function createOdooHandler(service: OdooService): http.RequestListener {
     }
     readBody(req).then(
       (body) => {
+        // the call runs (and commits) now; only its answer waits (and is dropped if the client gives up first)
+        const reply = (status: number, type: string, text: string): void => {
+          if (service.replyDelayMs <= 0) return send(res, status, type, text);
+          const timer = setTimeout(() => send(res, status, type, text), service.replyDelayMs);
+          timer.unref();
+          res.on('close', () => clearTimeout(timer));
+        };
         if (xmlrpc) {
-          send(res, 200, 'text/xml; charset=utf-8', handleXmlRpc(service, xmlrpc[1]!, body));
+          reply(200, 'text/xml; charset=utf-8', handleXmlRpc(service, xmlrpc[1]!, body));
           return;
         }
         const ct = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -299,7 +304,7 @@ export function createOdooHandler(service: OdooService): http.RequestListener {
           return;
         }
         const out = handleJsonRpc(service, body);
-        send(res, out.status, out.type, out.body);
+        reply(out.status, out.type, out.body);
       },
       () => res.destroy(),
     );
@@ -359,6 +364,9 @@ export async function startOdooMock(opts: OdooMockOptions = {}): Promise<OdooMoc
     },
     resume: () => {
       paused = false;
+    },
+    delayReplies: (ms) => {
+      service.replyDelayMs = Math.max(0, ms);
     },
     orm: {
       orm,

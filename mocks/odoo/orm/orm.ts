@@ -15,14 +15,26 @@ import {
 import { combineDomains, compileDomain, isFalseDomain } from './domain';
 import { readGroup } from './read-group';
 import { formatDatetime, compareRaw, convertToStore, deepClone, LikeEscapeError } from './values';
+import { Transactions, type Journal, type Table } from './journal';
 import type { Context, FieldDef, MethodDef, ModelDef, Operation, ParamSpec, Raw, Row } from './types';
 import { webRead, webSearchRead, type Specification } from './web-read';
 
-interface Table {
-  nextId: number;
-  rows: Map<number, Row>;
-}
 export type Snapshot = Map<string, Table>;
+
+/** res.users passwords; a change inside a transaction is journaled so a rollback undoes it. */
+class Passwords extends Map<number, string> {
+  journal: () => Journal | null = () => null;
+
+  override set(id: number, pw: string): this {
+    this.journal?.()?.password(id, super.get(id));
+    return super.set(id, pw);
+  }
+
+  override delete(id: number): boolean {
+    this.journal?.()?.password(id, super.get(id));
+    return super.delete(id);
+  }
+}
 
 const MAGIC_FIELDS: Record<string, FieldDef> = {
   id: { type: 'integer', string: 'ID', readonly: true },
@@ -36,8 +48,12 @@ const MAGIC_FIELDS: Record<string, FieldDef> = {
 export class Orm {
   readonly defs = new Map<string, ModelDef>();
   private tables: Snapshot = new Map();
+  /** the open transaction's undo log, and the views that feed it (see transaction()) */
+  private readonly tx = new Transactions();
+  /** models whose rows hold arrays (stored many2many columns) */
+  private readonly arrayTables = new Set<string>();
   /** res.users passwords (Odoo keeps them hashed in a column no read returns) */
-  passwords = new Map<number, string>();
+  passwords: Map<number, string> = this.newPasswords();
   /** xml id → [model, id] (ir.model.data) */
   readonly xmlids = new Map<string, { model: string; id: number }>();
   /** group xml id → implied group xml ids */
@@ -56,13 +72,29 @@ export class Orm {
       if (f.type === 'many2one' && !f.ondelete) f.ondelete = f.required ? 'restrict' : 'set null';
     }
     this.defs.set(def.name, { ...def, fields });
+    if (Object.values(fields).some((f) => f.type === 'many2many' && f.store !== false)) this.arrayTables.add(def.name);
+    else this.arrayTables.delete(def.name);
     if (!this.tables.has(def.name)) this.tables.set(def.name, { nextId: 1, rows: new Map() });
   }
 
   table(model: string): Table {
     const t = this.tables.get(model);
     if (!t) throw new PyError('KeyError', model);
-    return t;
+    return this.tx.journal ? this.tx.view(t, this.arrayTables.has(model)) : t;
+  }
+
+  /**
+   * Runs `fn` as one transaction, like the cursor of an execute_kw: if it throws, every row, next id and password
+   * it changed is put back (copy-on-write, see journal.ts) and the error goes on. A nested call joins the open one.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.tx.run(fn, this.passwords);
+  }
+
+  private newPasswords(entries: Array<[number, string]> = []): Passwords {
+    const p = new Passwords(entries);
+    p.journal = () => this.tx.journal;
+    return p;
   }
 
   env(uid: number, context: Context = {}, su = false): Env {
@@ -83,7 +115,7 @@ export class Orm {
   restore(s: Snapshot): void {
     this.tables = deepClone(s);
     const pw = this.tables.get('__passwords__');
-    this.passwords = new Map([...(pw?.rows.values() ?? [])].map((r) => [r.id, String(r.pw)]));
+    this.passwords = this.newPasswords([...(pw?.rows.values() ?? [])].map((r) => [r.id, String(r.pw)]));
     this.tables.delete('__passwords__');
     for (const name of this.defs.keys()) if (!this.tables.has(name)) this.tables.set(name, { nextId: 1, rows: new Map() });
   }
@@ -574,7 +606,11 @@ export class Model {
         if (f.relation !== this.name || f.store === false) continue;
         const other = this.env.model(def.name).sudo();
         if (f.type === 'many2many') {
-          for (const r of other.allRows()) r[fname] = ((r[fname] as number[]) ?? []).filter((id) => !idSet.has(id));
+          // only rows that held a deleted id are written (a write is what a transaction has to save)
+          for (const r of other.allRows()) {
+            const held = (r[fname] as number[] | null) ?? [];
+            if (held.some((id) => idSet.has(id))) r[fname] = held.filter((id) => !idSet.has(id));
+          }
         } else if (f.type === 'many2one') {
           const refs = other.allRows().filter((r) => idSet.has(r[fname] as number) && !(def.name === this.name && idSet.has(r.id)));
           if (!refs.length) continue;
