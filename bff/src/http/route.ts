@@ -36,7 +36,11 @@ export interface RouteDef<PS extends Schema | undefined, QS extends Schema | und
   params?: PS;
   query?: QS;
   body?: BS;
-  headers?: Record<string, { description: string; required?: boolean }>;
+  /**
+   * Request headers for the document. `check` validates one before anything runs (before an Idempotency-Key is
+   * claimed, so a malformed header never spends the key): it throws an AppError.
+   */
+  headers?: Record<string, { description: string; required?: boolean; check?: (value: string | undefined) => void }>;
   /**
    * Opt in to the Idempotency-Key layer (DESIGN.md §7): `required` refuses a request without the header, `optional`
    * applies it when the header is sent. Not for public routes (all anonymous callers would share one key space).
@@ -68,10 +72,11 @@ export class RouteRegistry {
       const ctx = requestContext.get();
       if (ctx) ctx.principal = principal;
       const key = def.idempotency ? readIdempotencyKey(req, def.idempotency) : undefined;
+      for (const [name, h] of Object.entries(def.headers ?? {})) h.check?.(req.header(name));
       const v = {
         params: def.params ? parsePart(def.params, req.params, 'params') : undefined,
-        query: def.query ? parsePart(def.query, req.query, 'query') : undefined,
-        body: def.body ? parsePart(def.body, req.body ?? {}, 'body') : undefined,
+        query: def.query ? parsePart(def.query, req.query, 'query') : refuseUnknown('query', req.query),
+        body: def.body ? parsePart(def.body, req.body ?? {}, 'body') : refuseUnknown('body', req.body),
         principal,
         traceId: String(res.locals.traceId),
       } as Valid<Out<PS>, Out<QS>, Out<BS>>;
@@ -81,7 +86,7 @@ export class RouteRegistry {
       }
       // Validation has passed: a refused request never touches the key. The hash covers what the handler receives.
       const scope = { principal: principalKey(principal), method: req.method, path: scopePath(req, def.path, v.params), key };
-      const hash = requestHash({ query: v.query, body: def.body ? v.body : req.body });
+      const hash = requestHash({ query: v.query, body: v.body });
       await idempotency.run(scope, hash, res, () => def.handler(v, req, res));
     };
     router[def.method](def.path, handler);
@@ -170,6 +175,21 @@ export class RouteRegistry {
       security: [{ bearer: [] }],
     };
   }
+}
+
+/**
+ * A route that declares no query (or body) takes none: unknown input is refused, not ignored (DESIGN.md §11), so a
+ * client's typo is not silently dropped and a stray body can't vary under one Idempotency-Key. An empty JSON object
+ * counts as no body.
+ */
+function refuseUnknown(where: 'query' | 'body', value: unknown): undefined {
+  if (value === undefined || value === null) return undefined;
+  const keys = typeof value === 'object' && !Array.isArray(value) ? Object.keys(value) : undefined;
+  if (keys?.length === 0) return undefined;
+  const errors = keys
+    ? keys.slice(0, 20).map((k) => ({ path: `${where}.${k.slice(0, 64)}`, message: `Unknown ${where === 'query' ? 'query parameter' : 'field'}: this endpoint takes no ${where}.`, code: 'unrecognized_keys' }))
+    : [{ path: where, message: `This endpoint takes no ${where}.`, code: 'invalid_type' }];
+  throw new AppError('validation', `The request ${where} is invalid.`, { errors });
 }
 
 function toJson(schema: Schema, io: 'input' | 'output'): unknown {

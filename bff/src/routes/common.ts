@@ -1,7 +1,18 @@
 import { z } from 'zod';
 
 /** Shared pieces of request schemas. Every object schema is `.strict()`: unknown fields are an error. */
-export const idParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 31 - 1) }).strict();
+/**
+ * A positive integer as a path or query string, written plainly: `12` — not `1e3`, `0x1`, `+1`, `01` or ` 1`, which
+ * z.coerce.number() would read as numbers, so one record would answer to many spellings.
+ */
+export const plainInt = (max: number) =>
+  z
+    .string()
+    .regex(/^[1-9][0-9]{0,15}$/, 'a positive integer written in digits')
+    .transform(Number)
+    .pipe(z.number().int().max(max));
+
+export const idParam = z.object({ id: plainInt(2 ** 31 - 1) }).strict();
 export type IdParam = z.infer<typeof idParam>;
 
 export const pageQuery = {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainInt, text } from '../common';
 
 export const paymentOrderView = z.object({
   id: z.number().int(),
@@ -28,4 +29,36 @@ export const ledgerView = z.object({
   reason: z.string().nullable(),
 });
 export const workOrderPayments = z.object({ orders: z.array(paymentOrderView), ledger: z.array(ledgerView), paid: z.number().int(), currency: z.string().nullable() });
-export const paymentIdParam = z.object({ id: z.coerce.number().int().positive().max(2 ** 53 - 1) }).strict();
+export const paymentIdParam = z.object({ id: plainInt(Number.MAX_SAFE_INTEGER) }).strict();
+
+export const offlinePaymentBody = z
+  .object({
+    method: z.enum(['cash', 'card_terminal', 'bank_transfer']),
+    amount: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).describe('minor units of the shop currency'),
+    reference: text(64).optional().describe('terminal slip or bank transfer reference (required for those methods)'),
+    note: text(500).optional(),
+    allow_overpayment: z.boolean().optional().describe('manager only: accept more than the amount due'),
+  })
+  .strict()
+  .refine((b) => b.method === 'cash' || b.reference !== undefined, { message: 'a card terminal or bank transfer payment needs its reference', path: ['reference'] });
+export type OfflinePaymentBody = z.infer<typeof offlinePaymentBody>;
+
+export const offlinePaymentResult = z.object({
+  work_order_id: z.number().int(),
+  ledger: ledgerView,
+  method: z.enum(['cash', 'card_terminal', 'bank_transfer']),
+  reference: z.string().nullable(),
+  amount: z.number().int(),
+  currency: z.string(),
+  due_before: z.number().int(),
+  due_after: z.number().int().describe('< 0: the shop holds money beyond the price (refundable)'),
+  overpayment: z.boolean(),
+  replayed: z.boolean(),
+});
+
+export const stripePaymentResult = z.object({
+  payment_order: paymentOrderView,
+  client_secret: z.string().describe('pass to Stripe.js confirmPayment'),
+  stripe_amount: z.number().int().describe("the amount in Stripe's smallest unit"),
+  currency: z.string(),
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarDay } from '../common';
+import { calendarDay, plainInt } from '../common';
 import { LEDGER_CHANNELS, LEDGER_KINDS, type LedgerChannel, type LedgerKind } from '../../domain/ledger-hash';
 import { decodeCursor } from '../../services/report.service';
 import { HISTORY_MAX_LIMIT } from '../../store/payment-queries';
@@ -11,7 +11,7 @@ const day = calendarDay;
 
 const daysBetween = (from: string, to: string) => Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
 
-const id = z.coerce.number().int().positive().max(2 ** 31 - 1);
+const id = plainInt(2 ** 31 - 1);
 
 /** `a,b` or `?x=a&x=b`. */
 const listOf = <T extends string>(values: readonly T[]) =>

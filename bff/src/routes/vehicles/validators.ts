@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageOf, pageQuery, text } from '../common';
+import { pageOf, pageQuery, plainInt, text } from '../common';
 
 const year = z.number().int().min(1900).max(new Date().getUTCFullYear() + 1);
 
@@ -25,7 +25,7 @@ export const vehicleListQuery = z
     plate: text(20).optional(),
     vin: text(17).optional(),
     phone: z.string().trim().regex(/^[+\d\s-]{3,32}$/, 'digits only').optional(),
-    customer_id: z.coerce.number().int().positive().optional(),
+    customer_id: plainInt(2 ** 31 - 1).optional(),
     ...pageQuery,
   })
   .strict();

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { AppError } from '../../http/errors';
 import type { RouteRegistry } from '../../http/route';
@@ -20,20 +21,42 @@ import {
 } from './validators';
 import { z } from 'zod';
 
-const IF_MATCH = { 'If-Match': { description: 'The work order revision (its ETag) this change is based on; a stale one → 412' } };
-const IDEMPOTENCY = { 'Idempotency-Key': { description: 'Makes a retry return the first result (8–255 chars)' } };
-
-/** `"7"`, `W/"7"` or `7` → 7; absent or `*` → no precondition. */
-export function parseIfMatch(req: Request): number | null {
-  const h = req.header('if-match');
+/**
+ * `"7"`, `"7-3fa2c9d01b"`, `W/"7"` or `7` → 7; absent or `*` → no precondition. The ETag of a work order read is
+ * `"<revision>-<fingerprint of the body>"`: money arriving changes the body (amounts) but not the revision, so a
+ * cached copy is revalidated, yet a change based on that read does not conflict — If-Match compares the revision.
+ */
+export function parseIfMatchValue(h: string | undefined): number | null {
   if (h === undefined || h.trim() === '*') return null;
-  const m = h.trim().match(/^(?:W\/)?"?(\d{1,9})"?$/);
+  const m = h.trim().match(/^(?:W\/)?"?(\d{1,9})(?:-[0-9a-f]{10})?"?$/);
   if (!m) throw new AppError('bad_request', 'If-Match must be the ETag of the work order, e.g. "7".');
   return Number(m[1]);
 }
 
+export function parseIfMatch(req: Request): number | null {
+  return parseIfMatchValue(req.header('if-match'));
+}
+
+// Checked by the registry before the Idempotency-Key is claimed: a malformed If-Match must not spend the key.
+const IF_MATCH = {
+  'If-Match': { description: 'The work order revision (its ETag) this change is based on; a stale one → 412', check: (v: string | undefined) => void parseIfMatchValue(v) },
+};
+const IDEMPOTENCY = { 'Idempotency-Key': { description: 'Makes a retry return the first result (8–255 chars)' } };
+
 function etag(res: Response, revision: number): void {
   res.setHeader('ETag', `"${revision}"`);
+}
+
+/**
+ * The ETag of a read: the revision plus a fingerprint of the representation. Payments and refunds change a work
+ * order's amounts without a new revision (DESIGN: money must not make a client's If-Match stale), so the revision
+ * alone would let a conditional GET answer 304 with the old amount due.
+ */
+function readEtag(res: Response, revision: number, body: unknown): void {
+  const fp = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 10);
+  res.setHeader('ETag', `"${revision}-${fp}"`);
+  // Per user (a customer's own work order): no shared cache; a private one revalidates every time.
+  res.setHeader('Cache-Control', 'private, no-cache');
 }
 
 /** The Odoo request key of this request (derived from its Idempotency-Key; see WorkOrderService.requestKey). */
@@ -78,14 +101,14 @@ export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService, payme
   reg.add(r, {
     method: 'get',
     path: '/work-orders/:id',
-    summary: 'A work order with quote versions, planned parts, amount due and the status timeline; ETag = revision',
+    summary: 'A work order with quote versions, planned parts, amount due and the status timeline; ETag = "<revision>-<fingerprint>" (If-Match compares the revision)',
     tags,
     access: { staff: 'any', customer: 'bound' },
     params: idParam,
     responses: { 200: { description: 'The work order', schema: workOrderDetail } },
     handler: async ({ params, principal }, _req, res) => {
       const wo = await svc.detail(principal, params.id);
-      etag(res, wo.revision);
+      readEtag(res, wo.revision, wo);
       res.json(wo);
     },
   });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { calendarDay, idParam, pageOf, pageQuery, text } from '../common';
+import { calendarDay, idParam, pageOf, pageQuery, plainInt, text } from '../common';
 import { WO_STATES, QUOTE_STATES } from '../../integrations/odoo/work-orders';
 import { TRANSITIONS } from '../../services/work-order.service';
 
@@ -30,9 +30,9 @@ export const listWorkOrdersQuery = z
     status: statusList.optional().describe('One or several states, comma-separated or repeated'),
     created_from: day.optional().describe("First day (shop's time zone), inclusive"),
     created_to: day.optional().describe("Last day (shop's time zone), inclusive"),
-    customer_id: z.coerce.number().int().positive().optional(),
+    customer_id: plainInt(2 ** 31 - 1).optional(),
     plate: text(20).optional(),
-    technician_id: z.coerce.number().int().positive().optional(),
+    technician_id: plainInt(2 ** 31 - 1).optional(),
     q: text(64).optional().describe('Free text: number, symptom, customer name, plate'),
     sort: z.enum(['created_at', '-created_at', 'updated_at', '-updated_at', 'status', '-status', 'total', '-total']).default('-created_at'),
     ...pageQuery,
@@ -71,7 +71,7 @@ export type CreateQuoteBody = z.infer<typeof createQuoteBody>;
 
 export const rejectQuoteBody = z.object({ note: text(1000).optional() }).strict();
 
-export const versionParams = idParam.extend({ version: z.coerce.number().int().positive().max(10_000) }).strict();
+export const versionParams = idParam.extend({ version: plainInt(10_000) }).strict();
 
 export const transitionResult = z.object({
   id: z.number().int(),
