@@ -37,6 +37,7 @@ describe('graceful shutdown', () => {
     h = await startHarness({ realOdoo: { url: proxy.url, db: mock.db, user: 'bff', password: 'bff' } });
   });
   afterAll(async () => {
+    await h?.close(); // the test shut the BFF down; this closes the WeChat mock the harness started
     await proxy.close();
     await mock.close();
   });

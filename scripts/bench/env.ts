@@ -18,25 +18,33 @@ export interface BenchEnv {
 }
 
 /** Starts a child process and resolves with the first stdout match of `ready` (its URL). */
-function spawnReady(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+export function spawnReady(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [require.resolve('tsx/cli'), ...args], { cwd: path.join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
+    let started = false;
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', (b: Buffer) => {
+    // Once started, only a tail is kept (for the exit message): a busy child logs a line per request.
+    const keep = (b: Buffer) => {
       out += b.toString();
+      if (started && out.length > 8192) out = out.slice(-4096);
+    };
+    child.stdout!.on('data', (b: Buffer) => {
+      keep(b);
+      if (started) return;
       const m = out.match(ready);
       if (m?.[1]) {
+        started = true;
         clearTimeout(timer);
         resolve({ child, url: m[1] });
       }
     });
-    child.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr!.on('data', keep);
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited ${code}:\n${out}`)));
   });
 }
 
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());

@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -110,13 +110,18 @@ export async function maxRate(fn: () => Promise<unknown>, ladder: number[], dura
 
 export function machine(): string {
   const c = cpus();
-  return `${c.length} × ${c[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  // the load average says whether the machine was quiet (the figures of a busy one are not comparable)
+  return `${c.length} × ${c[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)} at the start`;
 }
 
 export const fmt = (x: number) => (Number.isFinite(x) ? (x < 10 ? x.toFixed(2) : x.toFixed(1)) : '—');
 
-/** Replaces (or appends) the section `## <title>` of BENCHMARKS.md. */
+/** Replaces (or appends) the section `## <title>` of BENCHMARKS.md; with BENCH_DRY_RUN set, prints it instead (smoke runs). */
 export function writeSection(title: string, body: string): void {
+  if (process.env.BENCH_DRY_RUN) {
+    process.stdout.write(`## ${title} (dry run: BENCHMARKS.md not written)\n\n${body.trim()}\n\n`);
+    return;
+  }
   const file = path.join(__dirname, '..', '..', 'BENCHMARKS.md');
   const current = readFileSync(file, 'utf8');
   const header = `## ${title}`;

@@ -7,10 +7,10 @@ const redisUrl = process.env.REDIS_URL;
 jest.setTimeout(30_000);
 
 if (redisUrl) {
-  describeJobQueue(BullmqJobQueue.name, async () => {
+  describeJobQueue(BullmqJobQueue.name, async (opts) => {
     // A prefix per test: other jest workers may use the same Redis at the same time.
     const prefix = `test-${randomBytes(6).toString('hex')}`;
-    const queue = new BullmqJobQueue({ redisUrl, prefix });
+    const queue = new BullmqJobQueue({ ...opts, redisUrl, prefix });
     return {
       queue,
       async cleanup() {

@@ -7,26 +7,25 @@ import {
   assertJobName,
   BACKOFF_JITTER,
   COMPLETED_RETENTION,
-  DEFAULT_BACKOFF_MS,
-  DEFAULT_JOB_ATTEMPTS,
+  concurrencyOf,
   FAILED_LIST_DEFAULT_LIMIT,
   FAILED_RETENTION,
   PermanentJobError,
   QueueClosedError,
-  validateAddOptions,
+  resolveAddOptions,
   type AddJobOptions,
   type AddJobResult,
   type FailedJob,
   type JobHandler,
   type JobQueue,
+  type QueueDriverOptions,
 } from './queue';
 
 /** The only module that imports bullmq and ioredis. */
-export interface BullmqQueueOptions {
+export interface BullmqQueueOptions extends QueueDriverOptions {
   redisUrl: string;
   /** Namespaces every Redis key (BullMQ's default is 'bull'); tests use one per test. */
   prefix?: string;
-  concurrency?: number;
   queueName?: string;
   /** Connection and worker errors (Redis down…); job failures are not errors here. */
   onError?: (err: Error) => void;
@@ -52,13 +51,14 @@ export class BullmqJobQueue implements JobQueue {
   private worker?: Worker;
   private workerConnection?: Redis;
   private closing?: Promise<void>;
+  private readonly onError: (err: Error) => void;
 
   constructor(private readonly opts: BullmqQueueOptions) {
-    const onError = opts.onError ?? ((err: Error) => console.error(`[jobs] ${err.message}`));
+    this.onError = opts.onError ?? ((err: Error) => console.error(`[jobs] ${err.message}`));
     this.connection = new Redis(opts.redisUrl, { connectionName: 'drmoto-bff:queue' });
-    this.connection.on('error', onError);
+    this.connection.on('error', this.onError);
     this.queue = new Queue(opts.queueName ?? QueueName.Default, { connection: this.connection, prefix: opts.prefix });
-    this.queue.on('error', onError);
+    this.queue.on('error', this.onError);
   }
 
   register<T>(name: JobName, handler: JobHandler<T>): void {
@@ -76,27 +76,26 @@ export class BullmqJobQueue implements JobQueue {
     }
     // The worker blocks on Redis; BullMQ requires its commands to wait out a reconnect rather than fail.
     this.workerConnection = new Redis(this.opts.redisUrl, { maxRetriesPerRequest: null, connectionName: 'drmoto-bff:worker' });
-    const onError = this.opts.onError ?? ((err: Error) => console.error(`[jobs] ${err.message}`));
-    this.workerConnection.on('error', onError);
+    this.workerConnection.on('error', this.onError);
     this.worker = new Worker(this.queue.name, (job) => this.process(job), {
       connection: this.workerConnection,
       prefix: this.opts.prefix,
-      concurrency: Math.max(1, Math.trunc(this.opts.concurrency ?? 1)),
+      concurrency: concurrencyOf(this.opts),
     });
-    this.worker.on('error', onError);
+    this.worker.on('error', this.onError);
     await this.worker.waitUntilReady();
   }
 
   async add<T>(name: JobName, data: T, opts: AddJobOptions): Promise<AddJobResult> {
     this.assertOpen();
-    validateAddOptions(opts);
+    const { attempts, backoffMs, delayMs } = resolveAddOptions(opts, this.opts);
     const nonce = randomUUID();
     const envelope: Envelope = { d: data, t: opts.traceId, n: nonce };
     await this.queue.add(name, envelope, {
       jobId: opts.jobId,
-      attempts: opts.attempts ?? DEFAULT_JOB_ATTEMPTS,
-      backoff: { type: 'exponential', delay: opts.backoffMs ?? DEFAULT_BACKOFF_MS, jitter: BACKOFF_JITTER },
-      delay: opts.delayMs,
+      attempts,
+      backoff: { type: 'exponential', delay: backoffMs, jitter: BACKOFF_JITTER },
+      delay: delayMs,
       removeOnComplete: { age: COMPLETED_RETENTION.ageSeconds, count: COMPLETED_RETENTION.count },
       removeOnFail: { age: FAILED_RETENTION.ageSeconds, count: FAILED_RETENTION.count },
     });

@@ -1,6 +1,6 @@
 import { BullmqJobQueue } from './bullmq';
 import { InProcessJobQueue } from './inprocess';
-import type { JobQueue } from './queue';
+import type { JobQueue, QueueDriverOptions } from './queue';
 
 export { JobName, QueueName } from './names';
 export {
@@ -15,19 +15,20 @@ export {
   type JobHandler,
   type JobItem,
   type JobQueue,
+  type QueueDriverOptions,
 } from './queue';
 
-export interface CreateQueueOptions {
+export interface CreateQueueOptions extends QueueDriverOptions {
   /** BullMQ on this Redis; the in-process driver when unset. */
   redisUrl?: string;
   prefix?: string;
-  concurrency?: number;
   onError?: (err: Error) => void;
 }
 
 export function createQueue(opts: CreateQueueOptions = {}): JobQueue {
+  const driver: QueueDriverOptions = { concurrency: opts.concurrency, backoffMs: opts.backoffMs };
   if (opts.redisUrl) {
-    return new BullmqJobQueue({ redisUrl: opts.redisUrl, prefix: opts.prefix, concurrency: opts.concurrency, onError: opts.onError });
+    return new BullmqJobQueue({ ...driver, redisUrl: opts.redisUrl, prefix: opts.prefix, onError: opts.onError });
   }
-  return new InProcessJobQueue({ concurrency: opts.concurrency });
+  return new InProcessJobQueue(driver);
 }

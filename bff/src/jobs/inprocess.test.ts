@@ -2,8 +2,8 @@ import { JobName } from './names';
 import { InProcessJobQueue } from './inprocess';
 import { deferred, describeJobQueue } from './job-queue.spec';
 
-describeJobQueue(InProcessJobQueue.name, async () => {
-  const queue = new InProcessJobQueue();
+describeJobQueue(InProcessJobQueue.name, async (opts) => {
+  const queue = new InProcessJobQueue(opts);
   return { queue, cleanup: () => queue.close() };
 });
 

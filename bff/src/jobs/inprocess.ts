@@ -3,24 +3,22 @@ import {
   assertAllHandlers,
   backoffDelay,
   COMPLETED_RETENTION,
-  DEFAULT_BACKOFF_MS,
-  DEFAULT_JOB_ATTEMPTS,
+  concurrencyOf,
   errorMessage,
   FAILED_LIST_DEFAULT_LIMIT,
   FAILED_RETENTION,
   PermanentJobError,
   QueueClosedError,
-  validateAddOptions,
+  resolveAddOptions,
   type AddJobOptions,
   type AddJobResult,
   type FailedJob,
   type JobHandler,
   type JobQueue,
+  type QueueDriverOptions,
 } from './queue';
 
-export interface InProcessQueueOptions {
-  concurrency?: number;
-}
+export type InProcessQueueOptions = QueueDriverOptions;
 
 type JobState = 'delayed' | 'waiting' | 'active' | 'completed' | 'failed';
 
@@ -57,8 +55,8 @@ export class InProcessJobQueue implements JobQueue {
   private started = false;
   private closing?: Promise<void>;
 
-  constructor(opts: InProcessQueueOptions = {}) {
-    this.concurrency = Math.max(1, Math.trunc(opts.concurrency ?? 1));
+  constructor(private readonly opts: InProcessQueueOptions = {}) {
+    this.concurrency = concurrencyOf(opts);
   }
 
   register<T>(name: JobName, handler: JobHandler<T>): void {
@@ -77,7 +75,7 @@ export class InProcessJobQueue implements JobQueue {
 
   async add<T>(name: JobName, data: T, opts: AddJobOptions): Promise<AddJobResult> {
     this.assertOpen();
-    validateAddOptions(opts);
+    const { attempts, backoffMs, delayMs } = resolveAddOptions(opts, this.opts);
     this.prune();
     if (this.jobs.has(opts.jobId)) {
       return { id: opts.jobId, added: false };
@@ -87,14 +85,14 @@ export class InProcessJobQueue implements JobQueue {
       name,
       payload: JSON.stringify({ data }),
       traceId: opts.traceId,
-      attempts: opts.attempts ?? DEFAULT_JOB_ATTEMPTS,
-      backoffMs: opts.backoffMs ?? DEFAULT_BACKOFF_MS,
+      attempts,
+      backoffMs,
       state: 'waiting',
       attemptsMade: 0,
     };
     this.jobs.set(job.id, job);
-    if (opts.delayMs) {
-      this.delay(job, opts.delayMs);
+    if (delayMs) {
+      this.delay(job, delayMs);
     } else {
       this.enqueue(job);
     }

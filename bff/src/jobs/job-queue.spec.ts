@@ -4,7 +4,7 @@
  * handlers report, or poll an observable state with a generous deadline.
  */
 import { JobName } from './names';
-import { InvalidJobIdError, MissingJobHandlerError, PermanentJobError, QueueClosedError, type JobItem, type JobQueue } from './queue';
+import { InvalidJobIdError, MissingJobHandlerError, PermanentJobError, QueueClosedError, type JobItem, type JobQueue, type QueueDriverOptions } from './queue';
 
 export interface QueueFixture {
   queue: JobQueue;
@@ -40,12 +40,12 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
 
 const failedIds = async (queue: JobQueue): Promise<string[]> => (await queue.getFailed()).map((job) => job.id);
 
-export function describeJobQueue(title: string, makeQueue: () => Promise<QueueFixture>): void {
+export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOptions) => Promise<QueueFixture>): void {
   describe(title, () => {
     let fixture: QueueFixture | undefined;
     // The spec exercises JobName.Housekeeping; every other job name gets a no-op handler so start() can run.
-    const open = async (): Promise<JobQueue> => {
-      fixture = await makeQueue();
+    const open = async (opts?: QueueDriverOptions): Promise<JobQueue> => {
+      fixture = await makeQueue(opts);
       for (const name of Object.values(JobName)) if (name !== JobName.Housekeeping) fixture.queue.register(name, async () => undefined);
       return fixture.queue;
     };
@@ -162,6 +162,23 @@ export function describeJobQueue(title: string, makeQueue: () => Promise<QueueFi
         await done.promise;
         expect(attempts).toEqual([1, 2, 3]);
         expect(await failedIds(queue)).toEqual([]);
+      });
+
+      it("the driver's backoffMs overrides a job's own (a job set to wait an hour between tries retries at once)", async () => {
+        const queue = await open({ backoffMs: 5 });
+        const attempts: number[] = [];
+        const done = deferred();
+        queue.register(JobName.Housekeeping, async (job) => {
+          attempts.push(job.attempt);
+          if (job.attempt < 3) {
+            throw new Error(`Odoo unavailable (attempt ${job.attempt})`);
+          }
+          done.resolve();
+        });
+        await queue.start();
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-override', attempts: 5, backoffMs: 3_600_000 });
+        await done.promise;
+        expect(attempts).toEqual([1, 2, 3]);
       });
 
       it('fails a permanent error at once and lists it', async () => {

@@ -132,6 +132,34 @@ export function validateAddOptions(opts: AddJobOptions): void {
   }
 }
 
+/** What a driver stores for one add: the caller's options over the defaults. */
+export interface ResolvedAddOptions {
+  attempts: number;
+  backoffMs: number;
+  delayMs: number;
+}
+
+/** Options every driver takes. */
+export interface QueueDriverOptions {
+  /** Jobs run at once by this process (default 1). */
+  concurrency?: number;
+  /** Overrides every job's first retry delay (tests and demos: a failing job reaches the failed list in seconds). */
+  backoffMs?: number;
+}
+
+/** Validates `opts` (see validateAddOptions) and fills in the defaults, the same for both drivers. */
+export function resolveAddOptions(opts: AddJobOptions, driver: QueueDriverOptions = {}): ResolvedAddOptions {
+  validateAddOptions(opts);
+  return {
+    attempts: opts.attempts ?? DEFAULT_JOB_ATTEMPTS,
+    backoffMs: driver.backoffMs ?? opts.backoffMs ?? DEFAULT_BACKOFF_MS,
+    delayMs: opts.delayMs ?? 0,
+  };
+}
+
+/** The worker concurrency of a driver: a positive integer, 1 by default. */
+export const concurrencyOf = (driver: QueueDriverOptions): number => Math.max(1, Math.trunc(driver.concurrency ?? 1));
+
 const JOB_NAMES: ReadonlySet<string> = new Set(Object.values(JobName));
 
 export function assertJobName(name: unknown): asserts name is JobName {
