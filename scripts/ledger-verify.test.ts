@@ -81,6 +81,20 @@ for (const backend of [{ kind: 'pglite' as const }, { kind: 'pg' as const, datab
       });
     });
 
+    it('flags a refund or a suspense release that takes more out of its source row than came in through it', async () => {
+      const ledger = new LedgerRepository(t.db);
+      const charge = await ledger.appendOne(sampleCharge({ workOrderId: 5, amount: 1_000 }));
+      await ledger.appendOne(sampleCharge({ workOrderId: 6, amount: 5_000 }));
+      await ledger.appendOne({ ...sampleCharge({ workOrderId: 5, kind: 'refund', amount: -600 }), providerRefundId: 'RA', sourceSeq: charge.seq });
+      expect((await verifyLedger(t.db)).ok).toBe(true);
+      const over = await ledger.appendOne({ ...sampleCharge({ workOrderId: 5, kind: 'refund', amount: -500 }), providerRefundId: 'RB', sourceSeq: charge.seq });
+      const suspense = await ledger.appendOne(sampleCharge({ kind: 'suspense', workOrderId: null, amount: 300 }));
+      const release = await ledger.appendOne({ ...sampleCharge({ kind: 'suspense', workOrderId: null, amount: -400 }), providerRefundId: 'RS', sourceSeq: suspense.seq });
+      const r = await verifyLedger(t.db);
+      expect(r.ok).toBe(false);
+      expect(r.breaks.filter((b) => b.type === 'over_released').map((b) => b.seq)).toEqual([over.seq, release.seq]);
+    });
+
     it('names the row whose amount was changed behind the trigger', async () => {
       await seedLedger(t.db);
       await tamper(t.db, 'UPDATE ledger_entries SET amount = 1 WHERE seq = 3');

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { callKw } from '../../mocks/odoo/orm/orm';
 import { verifyLedger } from '../src/store/ledger-verify';
+import { SettlementService } from '../src/services/settlement.service';
 import { startHarness, type Harness } from './harness';
 
 jest.setTimeout(180_000);
@@ -215,9 +216,11 @@ describe(`PAY-001 one payment record per out_trade_no, one close per work order 
     const payments = sudo.model('account.payment').read(paymentIds, ['drmoto_work_order_id', 'drmoto_ledger_ref', 'amount', 'state']) as Array<{ drmoto_work_order_id: number | [number, string]; drmoto_ledger_ref: string; amount: number; state: string }>;
     expect(payments).toHaveLength(WORK_ORDERS);
     expect(new Set(payments.map((p) => p.drmoto_ledger_ref)).size).toBe(WORK_ORDERS);
-    // each registers one of the ledger's charges (the settlement's reference `ledger-<seq>`), and nothing else does
-    expect(payments.map((p) => p.drmoto_ledger_ref).sort()).toEqual(ledger.map((e) => `ledger-${e.seq}`).sort());
-    expect(sudo.model('account.payment').search([['drmoto_ledger_ref', 'in', ledger.map((e) => `ledger-${e.seq}`)]])).toHaveLength(WORK_ORDERS);
+    // each registers one of the ledger's charges (the settlement's reference `ledger-<installation>-<seq>`), and nothing else does
+    const installation = (await h.bff.container.db.query<{ id: string }>('SELECT id FROM bff_installation')).rows[0]!.id;
+    const refs = ledger.map((e) => SettlementService.names(installation, Number(e.seq)).ledgerRef);
+    expect(payments.map((p) => p.drmoto_ledger_ref).sort()).toEqual([...refs].sort());
+    expect(sudo.model('account.payment').search([['drmoto_ledger_ref', 'in', refs]])).toHaveLength(WORK_ORDERS);
     expect(new Set(payments.map((p) => woOf(p.drmoto_work_order_id))).size).toBe(WORK_ORDERS);
 
     const moveIds = sudo.model('account.move').search([['drmoto_work_order_id', 'in', ids]]);

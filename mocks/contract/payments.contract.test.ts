@@ -288,6 +288,20 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('payments over %s', (transport) =>
     expectMoney(ok.amount_paid, 10);
   });
 
+  it('offline money is audited (note: method, reference, cashier) even when the system registers it; other channels by the system are not', async () => {
+    const { wo } = await inRepair();
+    const ref = 'ledger-' + unique.tag();
+    const note = 'card_terminal · ref SLIP-' + unique.tag() + ' (recorded by staff:7)';
+    const r = await as(system, () => p.registerPayment(wo.id, ref, 10, 'offline', undefined, note));
+    await as(system, () => p.registerPayment(wo.id, 'ledger-' + unique.tag(), 5, 'wechat'));
+    const audit = await odoo.searchRead<Record<string, unknown>>('drmoto.audit.log', [['work_order_id', '=', wo.id], ['action', '=', 'payment']], ['res_model', 'res_id', 'actor_kind', 'note', 'after', 'request_key']);
+    expect(audit).toEqual([expect.objectContaining({ res_model: 'account.payment', res_id: r.payment_id, actor_kind: 'system', note, request_key: `ledger/${ref}` })]);
+    expect(JSON.parse(String(audit[0]!.after))).toEqual(expect.objectContaining({ channel: 'offline', ledger_ref: ref }));
+    // a replay writes no second row
+    expect((await as(system, () => p.registerPayment(wo.id, ref, 10, 'offline', undefined, note))).replayed).toBe(true);
+    expect(await odoo.searchCount('drmoto.audit.log', [['work_order_id', '=', wo.id], ['action', '=', 'payment']])).toBe(1);
+  });
+
   it('cancel with money held → 409 DRM_MONEY_HELD, the work order stays', async () => {
     const { wo } = await inRepair();
     await as(system, () => p.registerPayment(wo.id, 'ledger-' + unique.tag(), 1, 'wechat'));

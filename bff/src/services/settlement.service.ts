@@ -6,6 +6,7 @@ import { JobName } from '../jobs/names';
 import { PermanentJobError, type JobQueue } from '../jobs/queue';
 import type { LedgerRepository } from '../store/ledger';
 import type { SettlementOutboxRepository } from '../store/outbox';
+import type { RefundRequestRepository } from '../store/refund-requests';
 import type { ShopGateway } from '../integrations/odoo/shops';
 
 export interface SettleJob {
@@ -26,7 +27,18 @@ export class SettlementService {
     private readonly shops: ShopGateway,
     private readonly queue: JobQueue,
     private readonly logger: Logger,
+    /** The refund requests hold each refund's credit part (decided when it was requested). */
+    private readonly refunds?: RefundRequestRepository,
   ) {}
+
+  /**
+   * The names of a ledger row's Odoo calls: `ledger-<installation>-<seq>` (the payment's or refund's ledger reference,
+   * which Odoo keeps unique and replays) and the sync/close request keys. The installation id keeps a second store
+   * (or a restored one) from reusing a name Odoo already answered.
+   */
+  static names(installation: string, seq: number): { ledgerRef: string; syncKey: string; closeKey: string } {
+    return { ledgerRef: `ledger-${installation}-${seq}`, syncKey: `settle-${installation}-${seq}/sync`, closeKey: `settle-${installation}-${seq}/close` };
+  }
 
   static jobId(outboxId: number): string {
     return `settle-${outboxId}`;
@@ -51,12 +63,22 @@ export class SettlementService {
     const wo = entry.workOrderId;
     const shop = await this.shops.get(entry.shopId);
     const ctx = { actor: { kind: 'system' as const } };
+    const { ledgerRef, syncKey, closeKey } = SettlementService.names(await this.ledger.installationId(), entry.seq);
     try {
-      await this.odoo.execute('drmoto.work.order', 'action_sync_invoices', [[wo], `settle-${entry.seq}/sync`], {}, { ...ctx, idempotent: true, requestKey: `settle-${entry.seq}/sync` });
+      await this.odoo.execute('drmoto.work.order', 'action_sync_invoices', [[wo], syncKey], {}, { ...ctx, idempotent: true, requestKey: syncKey });
       if (entry.kind === 'charge') {
-        await this.odoo.execute('drmoto.work.order', 'action_register_payment', [[wo], `ledger-${entry.seq}`, fromMinor(entry.amount, shop.currency.decimals), entry.channel], {}, { ...ctx, idempotent: true, requestKey: `ledger-${entry.seq}` });
+        const args: unknown[] = [[wo], ledgerRef, fromMinor(entry.amount, shop.currency.decimals), entry.channel];
+        // Counter money is audited in Odoo too: the note names the method, the reference and the cashier.
+        if (entry.channel === 'offline') args.push(`${entry.reason ?? 'offline'} (recorded by ${entry.actor})`);
+        await this.odoo.execute('drmoto.work.order', 'action_register_payment', args, {}, { ...ctx, idempotent: true, requestKey: ledgerRef });
       }
-      const close = await this.odoo.execute<{ closed?: boolean; reason?: string | false }>('drmoto.work.order', 'action_close', [[wo], false, `settle-${entry.seq}/close`], {}, { ...ctx, idempotent: true, requestKey: `settle-${entry.seq}/close` });
+      if (entry.kind === 'refund') {
+        const request = await this.refunds?.getByLedgerSeq(entry.seq);
+        if (!request) throw new PermanentJobError(`ledger refund ${entry.seq} has no refund request`);
+        const d = shop.currency.decimals;
+        await this.odoo.execute('drmoto.work.order', 'action_register_refund', [[wo], ledgerRef, fromMinor(-entry.amount, d), entry.channel, fromMinor(request.creditAmount, d)], {}, { ...ctx, idempotent: true, requestKey: ledgerRef });
+      }
+      const close = await this.odoo.execute<{ closed?: boolean; reason?: string | false }>('drmoto.work.order', 'action_close', [[wo], false, closeKey], {}, { ...ctx, idempotent: true, requestKey: closeKey });
       await this.outbox.markSettled(outboxId);
       this.logger.info('settled', { outbox_id: outboxId, ledger_seq: entry.seq, work_order_id: wo, closed: close.closed === true, reason: close.reason || undefined });
       return 'settled';

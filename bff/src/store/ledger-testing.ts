@@ -33,7 +33,7 @@ export async function resetLedgerForTests(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.exec(`
       ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_no_truncate;
-      TRUNCATE ledger_entries, settlement_outbox, payment_orders RESTART IDENTITY;
+      TRUNCATE ledger_entries, settlement_outbox, payment_orders, refund_requests RESTART IDENTITY;
       ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_no_truncate;
     `);
   });

@@ -7,7 +7,7 @@ import { hashInputOf, LedgerRepository, type LedgerKind, type LedgerTotals } fro
  * `seq` runs 1, 2, 3, … without a gap, and recomputes the balances. Reads only; `npm run ledger:verify` prints it.
  */
 
-export type LedgerBreakType = 'seq_gap' | 'prev_hash' | 'hash' | 'negative_net_paid' | 'negative_suspense';
+export type LedgerBreakType = 'seq_gap' | 'prev_hash' | 'hash' | 'negative_net_paid' | 'negative_suspense' | 'over_released';
 
 export interface LedgerBreak {
   type: LedgerBreakType;
@@ -63,6 +63,9 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Le
   // Work orders (per currency) already reported negative: one break each, at the row where it first went below zero.
   const negative = new Set<string>();
   const negativeSuspense = new Set<string>();
+  // Money still held by each payment or suspense receipt: a refund or release naming it as its source (source_seq)
+  // can't take out more than came in through it.
+  const heldBySource = new Map<number, number>();
 
   let rows = 0;
   let expectedSeq = 1;
@@ -92,6 +95,15 @@ export async function verifyLedger(db: Db, opts: VerifyOptions = {}): Promise<Le
       prevHash = e.hash;
       lastSeq = e.seq;
 
+      if (e.amount > 0 && (e.kind === 'charge' || e.kind === 'suspense')) heldBySource.set(e.seq, e.amount);
+      const releases = e.amount < 0 && e.sourceSeq !== null && (e.kind === 'refund' || e.kind === 'suspense');
+      if (releases && heldBySource.has(e.sourceSeq!)) {
+        const left = heldBySource.get(e.sourceSeq!)! + e.amount;
+        heldBySource.set(e.sourceSeq!, left);
+        if (left < 0) {
+          report({ type: 'over_released', seq: e.seq, workOrderId: e.workOrderId ?? undefined, currency: e.currency, message: `seq ${e.seq}: ${e.kind} takes ${-left} more out of seq ${e.sourceSeq} than came in through it` });
+        }
+      }
       const currencyTotals = totals.get(e.currency) ?? emptyTotals();
       add(currencyTotals, e.kind, e.amount);
       totals.set(e.currency, currencyTotals);

@@ -219,7 +219,19 @@ function validate(e: LedgerEntryInput): void {
 const emptyTotals = (): LedgerTotals => ({ charge: 0n, refund: 0n, reversal: 0n, suspense: 0n, netPaid: 0n });
 
 export class LedgerRepository {
+  private installation?: Promise<string>;
+
   constructor(private readonly db: Db) {}
+
+  /** This store's installation id (migration 0009): what makes settlement's Odoo request names unique across stores. */
+  installationId(): Promise<string> {
+    this.installation ??= this.db.query<{ id: string }>('SELECT id FROM bff_installation').then((r) => {
+      if (!r.rows[0]) throw new Error('bff_installation is empty: the store was not migrated');
+      return r.rows[0].id;
+    });
+    this.installation.catch(() => (this.installation = undefined));
+    return this.installation;
+  }
 
   /**
    * Appends one row inside the caller's transaction (the webhook writes the ledger row and its outbox row together),

@@ -47,6 +47,7 @@ export const LOG_EVENTS: Array<[string, string]> = [
   ['parts_returned', 'Parts returned'],
   ['invoices_synced', 'Invoices synced'],
   ['payment_registered', 'Payment registered'],
+  ['refund_registered', 'Refund registered'],
 ];
 export const AUDIT_ACTIONS: Array<[string, string]> = [
   ['price_override', 'Price override'],
@@ -56,6 +57,8 @@ export const AUDIT_ACTIONS: Array<[string, string]> = [
   ['quote_on_behalf', "Quote decided on the customer's behalf"],
   ['stock_issue', 'Parts issued'],
   ['stock_return', 'Parts returned'],
+  ['payment', 'Payment registered'],
+  ['refund', 'Refund registered'],
 ];
 export const ACTOR_KINDS: Array<[string, string]> = [
   ['staff', 'Staff'],

@@ -4,8 +4,8 @@
  * same order: request-key replay → actor → revision → state → act (ONE write of the work order = revision + 1,
  * ONE status-log row that keeps the key and the result).
  *
- * Concurrency: the mock runs one execute_kw at a time, each in one transaction (OdooService.execute restores
- * the snapshot on any error), so an action is all-or-nothing and two actions on one work order serialize: the
+ * Concurrency: the mock runs one execute_kw at a time, each in one transaction (OdooService.execute rolls back
+ * on any error — mocks/odoo/orm/journal.ts), so an action is all-or-nothing and two actions on one work order serialize: the
  * second sees the first's revision (DRM_STALE) or its log row (a replay) — what Odoo's row lock, serialization
  * failure and retry give on PostgreSQL.
  */
@@ -18,6 +18,7 @@ import { partsOf, planParts, roundQty, uomRounding } from './drmoto-work-order-p
 import { actionEnv, actorFields, contextStr, money, pyFloat, pyJson, QUOTE, recordAudit, STATUS_LOG, uiKey, validationError, WO } from './drmoto-wo-common';
 import { floatRound } from './account-tax';
 import { amountInvoiced, invoicingBlocker, syncMoves } from './drmoto-work-order-invoicing';
+import { checkCheckinMedia } from './drmoto-work-order-media';
 
 type Result = Record<string, unknown>;
 
@@ -48,6 +49,7 @@ export const ACTIONS: Record<string, [Array<Role | 'customer' | 'system'>, strin
   // issue 5 (drmoto-work-order-payments.ts)
   sync_invoices: [['cashier', 'system'], 'sync the invoices'],
   register_payment: [['cashier', 'system'], 'register a payment'],
+  register_refund: [['cashier', 'system'], 'register a refund'],
 };
 
 const OPEN_KEYS = new Set(['partner_id', 'vehicle_id', 'symptom', 'odometer_in', 'promised_date', 'technician_id', 'state']);
@@ -549,7 +551,16 @@ export const WORK_ORDER_ACTIONS: Record<string, MethodDef> = {
     fn: (env, [vals, key]) => actionOpen(env, vals, key),
   },
   action_checkin: simple('checkin', ['draft'], 'checkin'),
-  action_start_diagnosis: simple('start_diagnosis', ['checkin'], 'diagnosing'),
+  action_start_diagnosis: {
+    api: 'records',
+    params: [...rk, noteParam],
+    fn: (env, [revision, key, note], ids) => {
+      const p = prepare(env, ids, 'start_diagnosis', revision, key, ['checkin']);
+      if (p.replay) return p.replay;
+      checkCheckinMedia(env, p.wo); // the shop's minimum of check-in photos (drmoto-work-order-media.ts)
+      return act(env, p.wo, 'start_diagnosis', p.actor, p.key, { vals: { state: 'diagnosing' }, note });
+    },
+  },
   action_record_diagnosis: {
     api: 'records',
     params: [...rk, { name: 'text', default: false }],

@@ -32,9 +32,9 @@ export function woRounding(env: Env, wo: Row): number {
   return cur ? Number(cur.rounding) : 0.01;
 }
 
-/** amount_due = amount_total − amount_paid, in the currency's precision */
+/** amount_due = amount_total − amount_credited − amount_paid (the net price less net paid; < 0: money held) */
 export function amountDue(env: Env, wo: Row): number {
-  const due = monetaryColumn(Number(wo.amount_total ?? 0) - Number(wo.amount_paid ?? 0), woRounding(env, wo));
+  const due = monetaryColumn(Number(wo.amount_total ?? 0) - Number(wo.amount_credited ?? 0) - Number(wo.amount_paid ?? 0), woRounding(env, wo));
   return due === 0 ? 0 : due;
 }
 

@@ -12,10 +12,10 @@
  * taxed as on the quote, so the move's total is exactly the difference of the two totals, for price-included and
  * price-excluded taxes and any discount, and the first invoice simply replicates the version's lines. Whether an
  * invoice or a credit note is posted, and whether anything is, is decided by the amounts: target − net invoiced,
- * in the currency's rounding (0 → no move, even when the lines differ). A safety net that can't trigger while
- * amount_refunded is 0: when the line difference doesn't add up to that amount (refund credit notes of a later
- * issue), one "Adjustment" line with the shop's default tax when it is price-included (else untaxed) makes up the
- * rest.
+ * in the currency's rounding (0 → no move, even when the lines differ). Refund credit notes (action_register_refund,
+ * with a ledger reference) stay out of the line difference and lower the target (total − amount_credited) by exactly
+ * their amount; a safety net that should not trigger: when the line difference doesn't add up, one "Adjustment" line
+ * with the shop's default tax when it is price-included (else untaxed) makes up the rest.
  */
 import type { Env } from '../orm/orm';
 import type { Raw, Row } from '../orm/types';
@@ -36,14 +36,23 @@ export function shopToday(env: Env, companyId: number): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(env.orm.now());
 }
 
-/** _drmoto_invoice_target: latest confirmed total − refunded; 0 for a cancelled work order (nothing is owed) */
+/** _drmoto_invoicing_target: the net price = latest confirmed total − refund credit notes; 0 for a cancelled work order */
 export function invoiceTarget(env: Env, wo: Row): number {
   if (wo.state === 'cancelled') return 0;
-  const v = monetaryColumn(Number(wo.amount_total ?? 0) - Number(wo.amount_refunded ?? 0), woRounding(env, wo));
+  const v = monetaryColumn(Number(wo.amount_total ?? 0) - Number(wo.amount_credited ?? 0), woRounding(env, wo));
   return v === 0 ? 0 : v;
 }
 
-/** amount_paid (inbound − outbound), amount_refunded (outbound), amount_due: stored computes of the posted payments */
+/** amount_credited: posted refund credit notes (out_refund with a ledger reference) of the work order */
+export function amountCredited(env: Env, wo: Row): number {
+  const total = movesOfWorkOrder(env, wo.id)
+    .filter((m) => m.state === 'posted' && m.move_type === 'out_refund' && m.drmoto_ledger_ref)
+    .reduce((s, m) => s + Number(m.amount_total ?? 0), 0);
+  const v = monetaryColumn(total, woRounding(env, wo));
+  return v === 0 ? 0 : v;
+}
+
+/** amount_paid (inbound − outbound), amount_refunded (outbound), amount_credited, amount_due: stored computes */
 export function recomputeMoney(env: Env, woId: number): void {
   const wo = env.model(WO).sudo().row(woId);
   if (!wo) return;
@@ -58,6 +67,7 @@ export function recomputeMoney(env: Env, woId: number): void {
   const clean = (v: number): number => (v === 0 ? 0 : v);
   wo.amount_paid = clean(monetaryColumn(inbound - outbound, prec));
   wo.amount_refunded = clean(monetaryColumn(outbound, prec));
+  wo.amount_credited = amountCredited(env, wo);
   wo.amount_due = amountDue(env, wo);
 }
 
@@ -225,6 +235,84 @@ export function registerPayment(env: Env, wo: Row, ledgerRef: string, amount: nu
       company_id: wo.company_id,
       date: shopToday(env, wo.company_id as number),
       ref: String(wo.name),
+      drmoto_work_order_id: wo.id,
+      drmoto_ledger_ref: ledgerRef,
+      drmoto_channel: channel,
+    } as Record<string, Raw>,
+  ]);
+  postPayment(env, paymentId!);
+  reconcileWorkOrder(env, wo.id);
+  recomputeMoney(env, wo.id);
+  return paymentId!;
+}
+
+// ------------------------------------------------------------------------------------------------ refunds
+
+/** the refund credit note's ledger reference */
+export const CREDIT_SUFFIX = '/credit';
+
+/** the move (any type) carrying this ledger reference in the shop, if any */
+export function moveByLedgerRef(env: Env, companyId: number, ledgerRef: string): Row | undefined {
+  return env
+    .model(MOVE)
+    .sudo()
+    .allRows()
+    .find((m) => m.company_id === companyId && m.drmoto_ledger_ref === ledgerRef);
+}
+
+/**
+ * _drmoto_make_refund_credit_note: ONE posted out_refund of exactly `credit`, one line with the shop's default sale tax
+ * when it is price-included (else untaxed), keyed `<ledger_ref>/credit`. `env` is the action environment.
+ */
+export function makeRefundCreditNote(env: Env, wo: Row, credit: number, creditRef: string, key: string): number {
+  const company = env.model('res.company').sudo().row(wo.company_id as number);
+  const def = company?.account_sale_tax_id as number | null | undefined;
+  const tax = def ? env.model('account.tax').sudo().row(def) : undefined;
+  const today = shopToday(env, wo.company_id as number);
+  const lastInvoice = movesOfWorkOrder(env, wo.id)
+    .filter((m) => m.state === 'posted' && m.move_type === 'out_invoice')
+    .pop();
+  const [moveId] = env.model(MOVE).create([
+    {
+      move_type: 'out_refund',
+      partner_id: wo.partner_id,
+      journal_id: saleJournal(env, wo.company_id as number).id,
+      company_id: wo.company_id,
+      currency_id: currencyOf(env, wo) ?? false,
+      invoice_date: today,
+      date: today,
+      invoice_origin: wo.name,
+      ref: `${String(wo.name)} refund`,
+      reversed_entry_id: lastInvoice ? lastInvoice.id : false,
+      drmoto_work_order_id: wo.id,
+      drmoto_request_key: key,
+      drmoto_ledger_ref: creditRef,
+      invoice_line_ids: [[0, 0, { sequence: 10, product_id: false, name: `Refund ${creditRef.slice(0, -CREDIT_SUFFIX.length)}`, quantity: 1, price_unit: credit, discount: 0, tax_ids: [[6, 0, tax?.price_include === true ? [tax.id] : []]] }]],
+    } as unknown as Record<string, Raw>,
+  ]);
+  const move = env.model(MOVE).sudo().row(moveId!)!;
+  const prec = woRounding(env, wo);
+  if (floatRound(Number(move.amount_total) - credit, prec) !== 0) {
+    throw new Error(`the refund credit note of ${String(wo.name)} would be ${String(move.amount_total)}, not ${credit}`);
+  }
+  postMove(env, moveId!);
+  return moveId!;
+}
+
+/** _drmoto_register_refund: ONE posted outbound payment on the channel's journal, reconciled; amounts follow. */
+export function registerRefundPayment(env: Env, wo: Row, ledgerRef: string, amount: number, channel: string): number {
+  const journal = channelJournal(env, wo.company_id as number, channel);
+  const [paymentId] = env.model(PAYMENT).create([
+    {
+      payment_type: 'outbound',
+      partner_type: 'customer',
+      partner_id: wo.partner_id,
+      amount,
+      currency_id: currencyOf(env, wo) ?? false,
+      journal_id: journal.id,
+      company_id: wo.company_id,
+      date: shopToday(env, wo.company_id as number),
+      ref: `Refund ${String(wo.name)}`,
       drmoto_work_order_id: wo.id,
       drmoto_ledger_ref: ledgerRef,
       drmoto_channel: channel,

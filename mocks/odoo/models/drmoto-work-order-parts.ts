@@ -14,7 +14,7 @@
  * row records the current one. A request is a work-order action like the others: revision + 1.
  *
  * Concurrency: the addon locks the source quants (SELECT … FOR UPDATE after the key check); the mock runs one
- * execute_kw at a time in one transaction (OdooService.execute restores the snapshot on any error), which gives the
+ * execute_kw at a time in one transaction (OdooService.execute rolls the transaction back on any error), which gives the
  * same outcome — the second of two issues of the last units sees the first one's stock; an action is
  * all-or-nothing, quants included.
  */

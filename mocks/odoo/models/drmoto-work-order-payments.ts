@@ -24,8 +24,8 @@ import { MOVE } from './account-move';
 import { PAYMENT } from './account-payment';
 import { woRounding } from './drmoto-work-order-amounts';
 import { checkActor, prepare, stateError, writeLog } from './drmoto-work-order-actions';
-import { paymentByLedgerRef, registerPayment, syncMoves } from './drmoto-work-order-invoicing';
-import { actionEnv, money, pyFloat, validationError, WO, WO_STATES } from './drmoto-wo-common';
+import { CREDIT_SUFFIX, makeRefundCreditNote, moveByLedgerRef, paymentByLedgerRef, registerPayment, registerRefundPayment, syncMoves } from './drmoto-work-order-invoicing';
+import { actionEnv, money, pyFloat, recordAudit, STATUS_LOG, validationError, WO, WO_STATES } from './drmoto-wo-common';
 
 type Result = Record<string, unknown>;
 
@@ -63,7 +63,7 @@ function actionSyncInvoices(env: Env, ids: number[], keyValue: unknown): Result 
   return { ...result, replayed: false };
 }
 
-function actionRegisterPayment(env: Env, ids: number[], ledgerRef: unknown, amountValue: unknown, channel: unknown): Result {
+function actionRegisterPayment(env: Env, ids: number[], ledgerRef: unknown, amountValue: unknown, channel: unknown, note: unknown): Result {
   if (ids.length !== 1) throw validationError('an action runs on exactly one work order');
   const model = env.model(WO);
   const wo = model.row(ids[0]!);
@@ -102,6 +102,14 @@ function actionRegisterPayment(env: Env, ids: number[], ledgerRef: unknown, amou
   const paymentId = registerPayment(actionEnv(env, logKey), wo, ledgerRef, amount, channel);
   const payment = env.model(PAYMENT).sudo().row(paymentId)!;
   const result = { id: wo.id, payment_id: paymentId, amount_paid: wo.amount_paid, amount_due: wo.amount_due };
+  if (actor.kind === 'staff' || channel === 'offline') {
+    // counter money is audited whoever registers it (the settlement job acts as the system)
+    recordAudit(actionEnv(env, logKey), 'payment', PAYMENT, paymentId, {
+      after: { payment: payment.name, amount, channel, ledger_ref: ledgerRef },
+      note: typeof note === 'string' && note ? note : false,
+      workOrderId: wo.id as number,
+    });
+  }
   const state = String(wo.state);
   writeLog(
     env,
@@ -112,7 +120,105 @@ function actionRegisterPayment(env: Env, ids: number[], ledgerRef: unknown, amou
   return { ...result, replayed: false };
 }
 
+function actionRegisterRefund(env: Env, ids: number[], ledgerRef: unknown, amountValue: unknown, channel: unknown, creditValue: unknown): Result {
+  if (ids.length !== 1) throw validationError('an action runs on exactly one work order');
+  const model = env.model(WO);
+  const wo = model.row(ids[0]!);
+  if (!wo) throw new MissingError(`DRM_NOT_FOUND: work order ${ids[0]} does not exist`);
+  model.checkAccessRights('read');
+  model.checkAccessRule([wo.id], 'read');
+  // 0. the arguments
+  const maxRef = MAX_REF - CREDIT_SUFFIX.length;
+  if (typeof ledgerRef !== 'string' || !ledgerRef.trim() || ledgerRef.length > maxRef) throw validationError(`a ledger reference is a string of 1 to ${maxRef} characters`);
+  const prec = woRounding(env, wo);
+  if (!isNumber(amountValue) || floatRound(amountValue, prec) <= 0) throw validationError('amount must be a number > 0');
+  const creditIn = creditValue === false || creditValue === null || creditValue === undefined ? 0 : creditValue;
+  if (!isNumber(creditIn) || floatRound(creditIn, prec) < 0 || floatRound(creditIn - amountValue, prec) > 0) throw validationError('credit_amount must be a number from 0 to the refunded amount');
+  if (typeof channel !== 'string' || !CHANNEL_JOURNALS[channel]) throw validationError(`unknown payment channel ${pyRepr(channel)}: use wechat, stripe or offline`);
+  const amount = monetaryColumn(amountValue, prec);
+  const credit = monetaryColumn(creditIn, prec);
+  const logKey = `ledger/${ledgerRef}`;
+  // _drmoto_begin: a log row with this key written by another action → DRM_DUP_KEY
+  const other = env
+    .model(STATUS_LOG)
+    .sudo()
+    .allRows()
+    .find((l) => l.work_order_id === wo.id && l.request_key === logKey && l.action !== 'register_refund');
+  if (other) throw new UserError(`DRM_DUP_KEY: request key ${logKey} was used for '${String(other.action)}' on work order ${String(wo.name)}, not for 'register_refund'`);
+  const cur = currencyOf(env, wo);
+  const creditRef = ledgerRef + CREDIT_SUFFIX;
+
+  // 1. the ledger reference: registered already → the same refund, or a conflict
+  const existing = paymentByLedgerRef(env, wo.company_id as number, ledgerRef);
+  if (existing) {
+    const note = moveByLedgerRef(env, wo.company_id as number, creditRef);
+    if (
+      existing.drmoto_work_order_id !== wo.id ||
+      existing.payment_type !== 'outbound' ||
+      existing.drmoto_channel !== channel ||
+      floatRound(Number(existing.amount) - amount, prec) !== 0 ||
+      floatRound(Number(note?.amount_total ?? 0) - credit, prec) !== 0
+    ) {
+      const other = existing.drmoto_work_order_id === null ? undefined : model.sudo().row(existing.drmoto_work_order_id as number);
+      throw new UserError(
+        `DRM_DUP_KEY: ledger entry ${ledgerRef} is already registered as ${String(existing.name)} (${String(existing.payment_type)} ${money(env, Number(existing.amount), cur)} via ${String(existing.drmoto_channel)} on ${other ? String(other.name) : 'no work order'})`,
+      );
+    }
+    return refundResult(wo, existing.id as number, note ? (note.id as number) : false, true);
+  }
+
+  // 2. actor, 3. state
+  const actor = checkActor(env, 'register_refund', wo);
+  if (!MONEY_STATES.includes(String(wo.state))) throw stateError(wo, 'register_refund');
+
+  // 4. the credit note (price reduction), the outbound payment, reconciled; log and audit rows
+  const aenv = actionEnv(env, logKey);
+  const noteId = floatRound(credit, prec) !== 0 ? makeRefundCreditNote(aenv, wo, credit, creditRef, logKey) : false;
+  const paymentId = registerRefundPayment(aenv, wo, ledgerRef, amount, channel);
+  const payment = env.model(PAYMENT).sudo().row(paymentId)!;
+  const noteRow = noteId ? env.model(MOVE).sudo().row(noteId) : undefined;
+  const result = refundResult(wo, paymentId, noteId, false);
+  recordAudit(aenv, 'refund', PAYMENT, paymentId, {
+    after: { payment: payment.name, amount, credit_amount: credit, credit_note: noteRow ? noteRow.name : false, channel, ledger_ref: ledgerRef },
+    workOrderId: wo.id as number,
+  });
+  const state = String(wo.state);
+  writeLog(
+    env,
+    wo,
+    {
+      event: 'refund_registered',
+      action: 'register_refund',
+      fromState: state,
+      toState: state,
+      actor,
+      key: logKey,
+      note: `${String(payment.name)}: -${money(env, amount, cur)} via ${channel}${noteRow ? `, ${String(noteRow.name)}: -${money(env, credit, cur)}` : ''}`,
+    },
+    { ...result, replayed: undefined, amount_paid: pyFloat(wo.amount_paid), amount_refunded: pyFloat(wo.amount_refunded), amount_credited: pyFloat(wo.amount_credited), amount_due: pyFloat(wo.amount_due) },
+  );
+  return result;
+}
+
+function refundResult(wo: Row, paymentId: number, noteId: number | false, replayed: boolean): Result {
+  return {
+    id: wo.id,
+    payment_id: paymentId,
+    credit_note_id: noteId,
+    amount_paid: wo.amount_paid,
+    amount_refunded: wo.amount_refunded,
+    amount_credited: wo.amount_credited,
+    amount_due: wo.amount_due,
+    replayed,
+  };
+}
+
 export const PAYMENT_ACTIONS: Record<string, MethodDef> = {
+  action_register_refund: {
+    api: 'records',
+    params: [{ name: 'ledger_ref', default: false }, { name: 'amount', default: false }, { name: 'channel', default: false }, { name: 'credit_amount', default: 0 }],
+    fn: (env, [ledgerRef, amount, channel, credit], ids) => actionRegisterRefund(env, ids, ledgerRef, amount, channel, credit),
+  },
   action_sync_invoices: {
     api: 'records',
     params: [{ name: 'request_key', default: false }],
@@ -120,7 +226,7 @@ export const PAYMENT_ACTIONS: Record<string, MethodDef> = {
   },
   action_register_payment: {
     api: 'records',
-    params: [{ name: 'ledger_ref' }, { name: 'amount' }, { name: 'channel' }],
-    fn: (env, [ledgerRef, amount, channel], ids) => actionRegisterPayment(env, ids, ledgerRef, amount, channel),
+    params: [{ name: 'ledger_ref' }, { name: 'amount' }, { name: 'channel' }, { name: 'note', default: false }],
+    fn: (env, [ledgerRef, amount, channel, note], ids) => actionRegisterPayment(env, ids, ledgerRef, amount, channel, note),
   },
 };

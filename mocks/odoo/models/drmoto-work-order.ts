@@ -10,6 +10,7 @@ import { amountDue, latestQuote, quotesOf } from './drmoto-work-order-amounts';
 import { staffHasRole, WORK_ORDER_ACTIONS, writeLog } from './drmoto-work-order-actions';
 import { PARTS_ACTIONS } from './drmoto-work-order-parts';
 import { PAYMENT_ACTIONS } from './drmoto-work-order-payments';
+import { MEDIA_ACTIONS, WORK_ORDER_MEDIA_FIELDS } from './drmoto-work-order-media';
 import { isInternal, PART, QUOTE, QUOTE_STATES, STATUS_LOG, uiKey, validationError, WO, WO_STATES } from './drmoto-wo-common';
 import { nextByCode } from './ir-sequence';
 
@@ -40,7 +41,7 @@ function checkVehicleOwner(env: Env, rows: Row[]): void {
 }
 
 /** the fields only the actions change (ACTION_FIELDS) */
-const ACTION_FIELDS = ['state', 'open_request_key', 'cancel_reason', 'closed_at', 'delivered_at', 'amount_paid', 'amount_refunded', 'amount_invoiced'];
+const ACTION_FIELDS = ['state', 'open_request_key', 'cancel_reason', 'closed_at', 'delivered_at', 'amount_paid', 'amount_refunded', 'amount_invoiced', 'amount_credited'];
 /** writes that are not business changes and don't move the revision */
 const NO_BUMP_FIELDS = new Set(['message_main_attachment_id']);
 
@@ -118,6 +119,7 @@ export const drmotoWorkOrder: ModelDef = {
     // issue 5: stored computes of the work order's posted payments (drmoto-work-order-invoicing.ts recomputeMoney)
     amount_paid: { type: 'monetary', string: 'Paid', readonly: true, currencyField: 'currency_id', default: 0, help: 'Net registered payments (payments less refunds).' },
     amount_refunded: { type: 'monetary', string: 'Refunded', readonly: true, currencyField: 'currency_id', default: 0, help: 'Refunds registered on the work order (outbound payments).' },
+    amount_credited: { type: 'monetary', string: 'Credited by refunds', readonly: true, currencyField: 'currency_id', default: 0, help: 'Posted refund credit notes: the part of refunds that lowered the price.' },
     amount_due: money('Due'),
     // stored compute of the posted moves (account-move.ts recomputeMove): posting one updates this row, so two
     // concurrent syncs of one work order serialize (the loser is retried and finds nothing to do)
@@ -148,8 +150,10 @@ export const drmotoWorkOrder: ModelDef = {
     cancel_reason: { type: 'text', string: 'Cancel reason', readonly: true },
     delivered_at: { type: 'datetime', string: 'Delivered at', readonly: true },
     closed_at: { type: 'datetime', string: 'Closed at', readonly: true },
+    // issue 6 (drmoto-work-order-media.ts)
+    ...WORK_ORDER_MEDIA_FIELDS,
   },
-  computes: [{ fields: ['amount_due'], depends: ['amount_total', 'amount_paid'], compute: (env, row) => ({ amount_due: amountDue(env, row) }) }],
+  computes: [{ fields: ['amount_due'], depends: ['amount_total', 'amount_paid', 'amount_credited'], compute: (env, row) => ({ amount_due: amountDue(env, row) }) }],
   sqlConstraints: [
     {
       name: 'open_request_key_company_uniq',
@@ -203,7 +207,7 @@ export const drmotoWorkOrder: ModelDef = {
       }
     },
   },
-  methods: Object.fromEntries(Object.entries({ ...WORK_ORDER_ACTIONS, ...PARTS_ACTIONS, ...PAYMENT_ACTIONS }).map(([k, v]) => [k, v as MethodDef])),
+  methods: Object.fromEntries(Object.entries({ ...WORK_ORDER_ACTIONS, ...PARTS_ACTIONS, ...PAYMENT_ACTIONS, ...MEDIA_ACTIONS }).map(([k, v]) => [k, v as MethodDef])),
   acl: {
     'drmoto_workshop.group_drmoto_user': 'r',
     'drmoto_workshop.group_drmoto_advisor': 'rwc',

@@ -8,6 +8,7 @@ import { drmotoAuditLog } from './drmoto-audit-log';
 import { drmotoWoStatusLog } from './drmoto-wo-status-log';
 import { drmotoWorkOrder } from './drmoto-work-order';
 import { drmotoWorkOrderPart } from './drmoto-work-order-part';
+import { drmotoWorkOrderMedia } from './drmoto-work-order-media';
 import { drmotoWorkOrderQuote } from './drmoto-work-order-quote';
 import { drmotoWorkOrderQuoteLine } from './drmoto-work-order-quote-line';
 import { irSequence } from './ir-sequence';
@@ -50,6 +51,7 @@ export const MODELS: ModelDef[] = [
   drmotoWorkOrderPart,
   drmotoWoStatusLog,
   drmotoAuditLog,
+  drmotoWorkOrderMedia,
   accountJournal,
   accountMove,
   accountMoveLine,

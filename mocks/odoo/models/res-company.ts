@@ -28,6 +28,8 @@ export const resCompany: ModelDef = {
     },
     // account: the default sales tax (labor lines and products without taxes)
     account_sale_tax_id: { type: 'many2one', string: 'Default Sale Tax', relation: 'account.tax' },
+    // drmoto_workshop/models/drmoto_work_order_media.py: check-in photos required before the diagnosis (0 = off)
+    drmoto_min_checkin_photos: { type: 'integer', string: 'Check-in photos required', default: 0 },
     tax_calculation_rounding_method: {
       type: 'selection',
       string: 'Tax Calculation Rounding Method',
@@ -35,6 +37,15 @@ export const resCompany: ModelDef = {
       default: 'round_per_line',
     },
   },
-  sqlConstraints: [{ name: 'name_uniq', unique: ['name'], message: 'The company name must be unique!' }],
+  sqlConstraints: [
+    { name: 'name_uniq', unique: ['name'], message: 'The company name must be unique!' },
+    {
+      name: 'drmoto_min_checkin_photos_positive',
+      unique: [],
+      checkFields: ['drmoto_min_checkin_photos'],
+      check: (r) => r.drmoto_min_checkin_photos === null || Number(r.drmoto_min_checkin_photos) >= 0,
+      message: "DRM_VALIDATION: the number of check-in photos can't be negative",
+    },
+  ],
   acl: { 'base.group_user': 'r', 'base.group_erp_manager': 'rwcu' },
 };

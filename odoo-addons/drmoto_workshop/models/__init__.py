@@ -15,3 +15,4 @@ from . import stock_picking
 from . import drmoto_work_order_parts
 from . import account_move
 from . import drmoto_work_order_invoicing
+from . import drmoto_work_order_media

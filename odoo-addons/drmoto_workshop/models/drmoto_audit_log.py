@@ -14,6 +14,7 @@ AUDIT_ACTIONS = [
     ("stock_issue", "Parts issued"),
     ("stock_return", "Parts returned"),
     ("payment", "Payment registered"),
+    ("refund", "Refund registered"),
 ]
 
 

@@ -16,6 +16,7 @@ EVENTS = [
     ("parts_returned", "Parts returned"),
     ("invoices_synced", "Invoices synced"),
     ("payment_registered", "Payment registered"),
+    ("refund_registered", "Refund registered"),
 ]
 ACTOR_KINDS = [("staff", "Staff"), ("customer", "Customer"), ("system", "System")]
 

@@ -55,6 +55,7 @@ ACTIONS = {
     # issue 5 (drmoto_work_order_invoicing.py)
     "sync_invoices": (("cashier", "system"), "sync the invoices"),
     "register_payment": (("cashier", "system"), "register a payment"),
+    "register_refund": (("cashier", "system"), "register a refund"),
 }
 
 # Context flag set by the action methods: the fields below change only through them. The
@@ -67,7 +68,7 @@ SKIP_OPEN_LOG_CTX = "drmoto_skip_open_log"
 SKIP_OPEN_LOG_TOKEN = InternalToken(SKIP_OPEN_LOG_CTX)
 ACTION_FIELDS = frozenset({
     "state", "open_request_key", "cancel_reason", "closed_at", "delivered_at", "amount_paid", "amount_refunded",
-    "amount_invoiced",
+    "amount_invoiced", "amount_credited",
 })
 # writes that are not business changes and don't move the revision
 NO_BUMP_FIELDS = frozenset({"message_main_attachment_id"})
@@ -573,6 +574,7 @@ class DrmotoWorkOrder(models.Model):
         wo, key, actor, replay = self._drmoto_prepare("start_diagnosis", revision, request_key, ("checkin",))
         if replay is not None:
             return self._drmoto_ui(replay)
+        wo._drmoto_check_checkin_media()  # the shop's minimum of check-in photos (drmoto_work_order_media.py)
         return self._drmoto_ui(wo._drmoto_act("start_diagnosis", actor, key, {"state": "diagnosing"}, note=note))
 
     def action_record_diagnosis(self, revision=False, request_key=False, text=False):

@@ -13,9 +13,14 @@ ONE move carries the difference -- a line of the version that is not invoiced ye
 quantity, an invoiced line that left the version at its negated quantity (identical lines cancel
 out). An increase is an ``out_invoice``, a decrease an ``out_refund`` with the signs swapped. Each
 line is an exact copy of a quote line, and taxes are rounded per line (as the quote does), so the
-new net equals the version's total to the cent, taxes included. Only when entries the sync did not
-make (later: refund credit notes) disagree with ``amount_refunded`` does the move get one untaxed
-adjustment line for the rest, so ``amount_invoiced`` still lands on the target exactly.
+new net equals the version's total to the cent, taxes included. Refund credit notes (made by
+``action_register_refund``, carrying a ledger reference) stay out of the line difference and lower
+the target (``amount_total - amount_credited``) by exactly their amount, so they are never
+invoiced again; should anything else ever disagree, one adjustment line makes up the rest.
+
+Refunds (issue 7): a refund = an outbound payment, plus a credit note for the part that lowers the
+price (decided by the BFF); ``amount_due = amount_total - amount_credited - amount_paid``, so a
+refund never makes money due again (docs/odoo-contract.md "What a refund means").
 """
 import math
 from collections import Counter
@@ -34,6 +39,8 @@ CHANNEL_JOURNALS = {
 }
 SYNC_KINDS = ("out_invoice", "out_refund")
 PAYMENT_KEY_PREFIX = "ledger/"
+# the refund credit note's ledger reference: <the refund's ledger reference>/credit
+CREDIT_SUFFIX = "/credit"
 
 
 class DrmotoWorkOrderInvoicing(models.Model):
@@ -47,6 +54,11 @@ class DrmotoWorkOrderInvoicing(models.Model):
     amount_refunded = fields.Monetary(
         string="Refunded", compute="_compute_amount_paid", store=True, readonly=True, copy=False,
         help="Posted outbound payments (refunds) registered from the BFF's ledger.",
+    )
+    amount_credited = fields.Monetary(
+        string="Credited by refunds", compute="_compute_amount_credited", store=True, readonly=True, copy=False,
+        help="Posted refund credit notes: the part of refunds that lowered the price (goodwill, warranty, work not "
+             "done). The net price is the confirmed total less this; a refund that returned an overpayment has none.",
     )
     amount_invoiced = fields.Monetary(
         string="Invoiced", compute="_compute_amount_invoiced", store=True, readonly=True, copy=False,
@@ -80,6 +92,25 @@ class DrmotoWorkOrderInvoicing(models.Model):
             wo.amount_paid = currency.round(inbound - outbound) if currency else inbound - outbound
             wo.amount_refunded = currency.round(outbound) if currency else outbound
 
+    @api.depends(
+        "drmoto_move_ids.state", "drmoto_move_ids.move_type", "drmoto_move_ids.amount_total",
+        "drmoto_move_ids.drmoto_ledger_ref",
+    )
+    def _compute_amount_credited(self):
+        for wo in self:
+            total = sum(
+                move.amount_total for move in wo.drmoto_move_ids
+                if move.state == "posted" and move.move_type == "out_refund" and move.drmoto_ledger_ref
+            )
+            wo.amount_credited = wo.currency_id.round(total) if wo.currency_id else total
+
+    @api.depends("amount_total", "amount_paid", "amount_credited", "currency_id")
+    def _compute_amount_due(self):
+        """Net price (confirmed total - refund credit notes) - net paid; < 0 = money held. A refund
+        never makes money due again (docs/odoo-contract.md "What a refund means")."""
+        for wo in self:
+            wo.amount_due = wo.currency_id.round(wo.amount_total - wo.amount_credited - wo.amount_paid)
+
     @api.depends("drmoto_move_ids.state", "drmoto_move_ids.move_type", "drmoto_move_ids.amount_total")
     def _compute_amount_invoiced(self):
         for wo in self:
@@ -108,14 +139,15 @@ class DrmotoWorkOrderInvoicing(models.Model):
         return "%s %s" % (self._drmoto_amount_str(amount), self.currency_id.name)
 
     def _drmoto_invoicing_target(self):
-        """Latest confirmed total - refunded; 0 for a cancelled work order (nothing is owed)."""
+        """The net price: latest confirmed total - refund credit notes; 0 for a cancelled work order
+        (nothing is owed)."""
         self.ensure_one()
         if self.state == "cancelled":
             return 0.0
-        return self._drmoto_clean(self.amount_total - self.amount_refunded)
+        return self._drmoto_clean(self.amount_total - self.amount_credited)
 
     def _drmoto_close_blocker(self, after_delivery=False):
-        """Settled = nothing due AND net invoiced = latest confirmed total - refunded."""
+        """Settled = nothing due AND net invoiced = latest confirmed total - refund credit notes."""
         reason = super()._drmoto_close_blocker(after_delivery=after_delivery)
         if reason:
             return reason
@@ -330,10 +362,12 @@ class DrmotoWorkOrderInvoicing(models.Model):
     # action_register_payment
     # ------------------------------------------------------------------
 
-    def action_register_payment(self, ledger_ref=False, amount=False, channel=False):
+    def action_register_payment(self, ledger_ref=False, amount=False, channel=False, note=False):
         """ONE posted inbound payment of ``amount`` on the channel's journal, reconciled with the work
         order's open invoices; keyed by ``ledger_ref`` (unique per shop). System, cashier, manager;
-        every state but ``cancelled``. Returns ``{id, payment_id, amount_paid, amount_due, replayed}``."""
+        every state but ``cancelled``. Audited for a staff actor, and always for ``offline`` money
+        (``note``: the method, reference and cashier the BFF recorded).
+        Returns ``{id, payment_id, amount_paid, amount_due, replayed}``."""
         if not isinstance(ledger_ref, str) or not ledger_ref.strip() or len(ledger_ref) > MAX_KEY:
             raise _validation(_("a ledger reference is a string of 1 to %s characters", MAX_KEY))
         currency = self.exists().currency_id or self.env.company.currency_id
@@ -401,10 +435,11 @@ class DrmotoWorkOrderInvoicing(models.Model):
         env_wo._drmoto_reconcile()
         wo.invalidate_recordset(["amount_paid", "amount_due", "amount_refunded"])
         result = wo._drmoto_payment_result(payment, False)
-        if actor["kind"] == "staff":
+        if actor["kind"] == "staff" or channel == "offline":
             env_wo.env["drmoto.audit.log"]._drmoto_record(
                 "payment", payment, after={"payment": payment.name, "amount": amount, "channel": channel,
                                            "ledger_ref": ledger_ref}, work_order=wo,
+                note=note if isinstance(note, str) and note else False,
             )
         wo._drmoto_log(
             "register_payment", "payment_registered", actor, key, wo.state, wo.state,
@@ -412,6 +447,157 @@ class DrmotoWorkOrderInvoicing(models.Model):
             {k: v for k, v in result.items() if k != "replayed"},
         )
         return self._drmoto_ui(result)
+
+    # ------------------------------------------------------------------
+    # action_register_refund
+    # ------------------------------------------------------------------
+
+    def action_register_refund(self, ledger_ref=False, amount=False, channel=False, credit_amount=0.0):
+        """A refund from the BFF's ledger: ONE posted outbound payment of ``amount`` on the channel's
+        journal and, when ``credit_amount`` > 0, ONE posted credit note of exactly that amount (the part
+        of the refund that lowers the price; the rest returns an overpayment -- the BFF decides the
+        split when the refund is asked for). Keyed by ``ledger_ref`` (the payment) and
+        ``<ledger_ref>/credit`` (the credit note). System, cashier, manager; every state but
+        ``cancelled`` (a refund after close leaves the work order closed and settled).
+        Returns ``{id, payment_id, credit_note_id, amount_paid, amount_refunded, amount_credited,
+        amount_due, replayed}``."""
+        if not isinstance(ledger_ref, str) or not ledger_ref.strip() or len(ledger_ref) > MAX_KEY - len(CREDIT_SUFFIX):
+            raise _validation(_("a ledger reference is a string of 1 to %s characters", MAX_KEY - len(CREDIT_SUFFIX)))
+        currency = self.exists().currency_id or self.env.company.currency_id
+        if not _is_number(amount) or not math.isfinite(amount) or float_compare(
+            amount, 0.0, precision_rounding=currency.rounding
+        ) <= 0:
+            raise _validation(_("amount must be a number > 0"))
+        if credit_amount is False or credit_amount is None:
+            credit_amount = 0.0
+        if not _is_number(credit_amount) or not math.isfinite(credit_amount) or float_compare(
+            credit_amount, 0.0, precision_rounding=currency.rounding
+        ) < 0 or float_compare(credit_amount, amount, precision_rounding=currency.rounding) > 0:
+            raise _validation(_("credit_amount must be a number from 0 to the refunded amount"))
+        if not isinstance(channel, str) or channel not in CHANNEL_JOURNALS:
+            raise _validation(_("unknown payment channel %r: use wechat, stripe or offline", channel))
+        key = PAYMENT_KEY_PREFIX + ledger_ref
+        wo, key, _replay = self._drmoto_begin("register_refund", key)
+        currency = wo.currency_id
+        amount, credit = currency.round(amount), currency.round(credit_amount)
+        credit_ref = ledger_ref + CREDIT_SUFFIX
+
+        # 1. the ledger reference: registered already -> the same refund, or a conflict
+        Move = self.env["account.move"].sudo()
+        payment = self.env["account.payment"].sudo().search([
+            ("drmoto_ledger_ref", "=", ledger_ref), ("company_id", "=", wo.company_id.id),
+        ], limit=1)
+        if payment:
+            credit_note = Move.search([("drmoto_ledger_ref", "=", credit_ref), ("company_id", "=", wo.company_id.id)], limit=1)
+            if (
+                payment.drmoto_work_order_id != wo or payment.payment_type != "outbound"
+                or payment.drmoto_channel != channel
+                or float_compare(payment.amount, amount, precision_rounding=currency.rounding) != 0
+                or float_compare(credit_note.amount_total, credit, precision_rounding=currency.rounding) != 0
+            ):
+                raise UserError(
+                    "DRM_DUP_KEY: " + _("ledger entry %s is already registered as %s (%s %s via %s on %s)",
+                                        ledger_ref, payment.name, payment.payment_type,
+                                        wo._drmoto_money(payment.amount), payment.drmoto_channel,
+                                        payment.drmoto_work_order_id.name or _("no work order"))
+                )
+            return wo._drmoto_refund_result(payment, credit_note, True)
+
+        # 2. actor, 3. state
+        actor = wo._drmoto_check_actor("register_refund")
+        if wo.state == "cancelled":
+            raise wo._drmoto_state_error("register_refund")
+
+        # 4. the credit note (price reduction), the outbound payment, reconciled; log and audit rows
+        env_wo = wo._drmoto_env(key)
+        credit_note = env_wo.env["account.move"]
+        if not currency.is_zero(credit):
+            credit_note = env_wo._drmoto_make_refund_credit_note(credit, credit_ref, key)
+        journal = env_wo._drmoto_channel_journal(channel)
+        method_line = journal.outbound_payment_method_line_ids[:1]
+        if not method_line:
+            raise _validation(_("journal %s has no outgoing payment method", journal.name))
+        payment = env_wo.env["account.payment"].with_company(wo.company_id).with_context(
+            mail_create_nosubscribe=True,
+        ).create({
+            "payment_type": "outbound",
+            "partner_type": "customer",
+            "partner_id": wo.partner_id.id,
+            "amount": amount,
+            "currency_id": currency.id,
+            "journal_id": journal.id,
+            "payment_method_line_id": method_line.id,
+            "date": fields.Date.context_today(wo),
+            "ref": _("Refund %s", wo.name),
+            "drmoto_work_order_id": wo.id,
+            "drmoto_ledger_ref": ledger_ref,
+            "drmoto_channel": channel,
+        })
+        payment.action_post()
+        env_wo._drmoto_reconcile()
+        result = wo._drmoto_refund_result(payment, credit_note, False)
+        env_wo.env["drmoto.audit.log"]._drmoto_record(
+            "refund", payment, after={"payment": payment.name, "amount": amount, "credit_amount": credit,
+                                      "credit_note": credit_note.name or False, "channel": channel,
+                                      "ledger_ref": ledger_ref}, work_order=wo,
+        )
+        wo._drmoto_log(
+            "register_refund", "refund_registered", actor, key, wo.state, wo.state,
+            "%s: -%s via %s%s" % (payment.name, wo._drmoto_money(amount), channel,
+                                  ", %s: -%s" % (credit_note.name, wo._drmoto_money(credit)) if credit_note else ""),
+            {k: v for k, v in result.items() if k != "replayed"},
+        )
+        return self._drmoto_ui(result)
+
+    def _drmoto_make_refund_credit_note(self, credit, credit_ref, key):
+        """ONE posted ``out_refund`` of exactly ``credit``: one line with the shop's default sale tax
+        when it is price-included (the total stays exact), else untaxed. Runs in the action env."""
+        self.ensure_one()
+        currency = self.currency_id
+        default_tax = self.company_id.account_sale_tax_id
+        last_invoice = self.drmoto_move_ids.filtered(
+            lambda m: m.state == "posted" and m.move_type == "out_invoice"
+        ).sorted("id")[-1:]
+        move = self.env["account.move"].with_company(self.company_id).with_context(
+            default_move_type="out_refund", mail_create_nosubscribe=True,
+        ).create({
+            "move_type": "out_refund",
+            "journal_id": self._drmoto_sale_journal().id,
+            "company_id": self.company_id.id,
+            "partner_id": self.partner_id.id,
+            "currency_id": currency.id,
+            "invoice_date": fields.Date.context_today(self),
+            "invoice_origin": self.name,
+            "ref": _("%s refund", self.name),
+            "reversed_entry_id": last_invoice.id or False,
+            "drmoto_work_order_id": self.id,
+            "drmoto_request_key": key,
+            "drmoto_ledger_ref": credit_ref,
+            "invoice_line_ids": [(0, 0, {
+                "name": _("Refund %s", credit_ref[: -len(CREDIT_SUFFIX)]),
+                "quantity": 1,
+                "price_unit": credit,
+                "tax_ids": [(6, 0, default_tax.ids if default_tax.price_include else [])],
+                "drmoto_adjustment": True,
+            })],
+        })
+        if float_compare(move.amount_total, credit, precision_rounding=currency.rounding) != 0:
+            raise _validation(_("the refund credit note of %s would be %s, not %s", self.name,
+                                self._drmoto_money(move.amount_total), self._drmoto_money(credit)))
+        move.action_post()
+        return move
+
+    def _drmoto_refund_result(self, payment, credit_note, replayed):
+        self.ensure_one()
+        self.env.flush_all()
+        self.invalidate_recordset(["amount_paid", "amount_due", "amount_refunded", "amount_credited", "amount_invoiced"])
+        return {
+            "id": self.id, "payment_id": payment.id, "credit_note_id": credit_note.id or False,
+            "amount_paid": self._drmoto_clean(self.amount_paid),
+            "amount_refunded": self._drmoto_clean(self.amount_refunded),
+            "amount_credited": self._drmoto_clean(self.amount_credited),
+            "amount_due": self._drmoto_clean(self.amount_due), "replayed": replayed,
+        }
 
     def _drmoto_payment_result(self, payment, replayed):
         self.ensure_one()

@@ -17,3 +17,5 @@ from . import test_drmoto_invoice_sync
 from . import test_drmoto_payment
 from . import test_drmoto_work_order_close
 from . import test_drmoto_invoicing_security
+from . import test_drmoto_work_order_media
+from . import test_drmoto_refund

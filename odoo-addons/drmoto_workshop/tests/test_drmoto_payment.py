@@ -48,6 +48,20 @@ class TestDrmotoPayment(WorkOrderCase):
         self.assertEqual(invoice.amount_residual, 0.0)
         self.assertEqual(self.payments(wo).journal_id.mapped("code"), ["WXP", "STRP"])
 
+    def test_offline_money_is_audited_with_the_note(self):
+        wo = self.to_state("in_progress", lines=[self.labor(30.0)])
+        self.sync(wo)
+        note = "card_terminal · ref SLIP-9 (recorded by staff:7)"
+        result = self.wo_as(wo, self.as_system).action_register_payment("off_1", 30.0, "offline", note)
+        audit = self.AuditLog.search([("work_order_id", "=", wo.id), ("action", "=", "payment")])
+        self.assertEqual(len(audit), 1)
+        self.assertEqual((audit.res_model, audit.res_id, audit.actor_kind, audit.note, audit.request_key),
+                         ("account.payment", result["payment_id"], "system", note, "ledger/off_1"))
+        self.assertIn('"channel": "offline"', audit.after)
+        # a replay audits nothing more
+        self.wo_as(wo, self.as_system).action_register_payment("off_1", 30.0, "offline", note)
+        self.assertEqual(self.AuditLog.search_count([("work_order_id", "=", wo.id), ("action", "=", "payment")]), 1)
+
     def test_replay_and_conflicts(self):
         wo = self.to_state("in_progress", lines=[self.labor(30.0)])
         self.sync(wo)

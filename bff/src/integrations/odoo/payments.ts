@@ -24,6 +24,18 @@ export interface RegisterPaymentResult {
   replayed: boolean;
 }
 
+/** `action_register_refund`: the outbound payment (and credit note) of this ledger reference and the amounts now. */
+export interface RegisterRefundResult {
+  id: number;
+  payment_id: number;
+  credit_note_id: number | false;
+  amount_paid: number;
+  amount_refunded: number;
+  amount_credited: number;
+  amount_due: number;
+  replayed: boolean;
+}
+
 export interface InvoiceRow {
   id: number;
   name: string;
@@ -74,6 +86,7 @@ export interface WoMoney {
   amount_total: number;
   amount_paid: number;
   amount_refunded: number;
+  amount_credited: number;
   amount_due: number;
   amount_invoiced: number;
 }
@@ -84,7 +97,7 @@ const ids = (v: unknown) => (Array.isArray(v) ? (v as number[]) : []);
 const MOVE_FIELDS = ['name', 'move_type', 'state', 'amount_untaxed', 'amount_tax', 'amount_total', 'amount_residual', 'payment_state', 'drmoto_request_key', 'drmoto_quote_id', 'reversed_entry_id', 'invoice_line_ids', 'invoice_date'];
 const LINE_FIELDS = ['move_id', 'product_id', 'name', 'quantity', 'price_unit', 'discount', 'tax_ids', 'price_subtotal', 'price_total'];
 const PAYMENT_FIELDS = ['name', 'state', 'payment_type', 'amount', 'drmoto_channel', 'drmoto_ledger_ref', 'journal_id', 'date'];
-const MONEY_FIELDS = ['state', 'revision', 'amount_total', 'amount_paid', 'amount_refunded', 'amount_due', 'amount_invoiced'];
+const MONEY_FIELDS = ['state', 'revision', 'amount_total', 'amount_paid', 'amount_refunded', 'amount_credited', 'amount_due', 'amount_invoiced'];
 
 /**
  * Invoices and payments of work orders (docs/odoo-contract.md "Invoices, payments, closing"). The settlement job
@@ -110,8 +123,23 @@ export class PaymentsGateway {
    * ONE posted inbound payment of `amount` (major units of the shop's currency) keyed by `ledgerRef` (unique per shop).
    * Same ref, amount, channel and work order again → the existing payment, `replayed: true`; otherwise 409 DRM_DUP_KEY.
    */
-  registerPayment(woId: number, ledgerRef: string, amount: number, channel: PaymentChannel, actor?: Principal): Promise<RegisterPaymentResult> {
-    return this.odoo.execute<RegisterPaymentResult>('drmoto.work.order', 'action_register_payment', [[woId], ledgerRef, amount, channel], {}, {
+  registerPayment(woId: number, ledgerRef: string, amount: number, channel: PaymentChannel, actor?: Principal, note?: string): Promise<RegisterPaymentResult> {
+    const args: unknown[] = [[woId], ledgerRef, amount, channel];
+    // `note` (offline money: method, reference, cashier) goes into the Odoo audit row
+    if (note !== undefined) args.push(note);
+    return this.odoo.execute<RegisterPaymentResult>('drmoto.work.order', 'action_register_payment', args, {}, {
+      idempotent: true,
+      requestKey: `ledger/${ledgerRef}`,
+      actor: this.actor(actor),
+    });
+  }
+
+  /**
+   * A refund from the ledger: ONE posted outbound payment of `amount` and, for `creditAmount` > 0 (the part that lowers
+   * the price), ONE credit note of exactly that (major units). Same ref, amounts and channel again → replayed.
+   */
+  registerRefund(woId: number, ledgerRef: string, amount: number, channel: PaymentChannel, creditAmount: number, actor?: Principal): Promise<RegisterRefundResult> {
+    return this.odoo.execute<RegisterRefundResult>('drmoto.work.order', 'action_register_refund', [[woId], ledgerRef, amount, channel, creditAmount], {}, {
       idempotent: true,
       requestKey: `ledger/${ledgerRef}`,
       actor: this.actor(actor),
@@ -128,6 +156,7 @@ export class PaymentsGateway {
       amount_total: num(r.amount_total),
       amount_paid: num(r.amount_paid),
       amount_refunded: num(r.amount_refunded),
+      amount_credited: num(r.amount_credited),
       amount_due: num(r.amount_due),
       amount_invoiced: num(r.amount_invoiced),
     };

@@ -1,0 +1,209 @@
+import { payloadHash } from '../domain/ledger-hash';
+import type { Principal } from '../domain/principal';
+import { AppError } from '../http/errors';
+import type { Logger } from '../logger';
+import type { ShopGateway } from '../integrations/odoo/shops';
+import { fromStripeAmount, stripeExponent, toStripeAmount } from '../integrations/stripe/amounts';
+import { StripeSignatureError, toIntent, toRefund, type StripeClient, type StripeEvent, type StripePaymentIntent } from '../integrations/stripe/client';
+import type { Db } from '../store/db';
+import type { LedgerRepository } from '../store/ledger';
+import type { SettlementOutboxRepository } from '../store/outbox';
+import type { PaymentOrderRepository } from '../store/payment-orders';
+import type { StripeEventRepository } from '../store/stripe-events';
+import { orderView, type PaymentOrderView, type PaymentService, type RecordOutcome } from './payment.service';
+import type { RefundService } from './refund.service';
+import type { SettlementService } from './settlement.service';
+
+/** How long a Stripe payment order is reused before a fresh PaymentIntent is made (Stripe intents do not expire). */
+const ORDER_TTL_MS = 24 * 3600_000;
+
+/**
+ * Stripe for a work order: a PaymentIntent for the amount due (from Odoo less the ledger, never the client), created
+ * with an idempotency key; the webhook verifies with constructEvent, dedupes on event.id and records
+ * payment_intent.succeeded as a ledger charge + settlement outbox row (suspense for anomalies), payment_failed on the
+ * order only, and refunds per refund id.
+ */
+export class StripePaymentService {
+  constructor(
+    private readonly db: Db,
+    private readonly ledger: LedgerRepository,
+    private readonly orders: PaymentOrderRepository,
+    private readonly outbox: SettlementOutboxRepository,
+    private readonly events: StripeEventRepository,
+    private readonly payments: PaymentService,
+    private readonly refunds: RefundService,
+    private readonly settlement: SettlementService,
+    private readonly shops: ShopGateway,
+    private readonly logger: Logger,
+    private readonly stripe?: StripeClient,
+  ) {}
+
+  private get client(): StripeClient {
+    if (!this.stripe) throw new AppError('unavailable', 'Stripe is not configured on this server.', { code: 'STRIPE_NOT_CONFIGURED', retryAfterS: 3600 });
+    return this.stripe;
+  }
+
+  async createPayment(p: Principal, workOrderId: number): Promise<{ payment_order: PaymentOrderView; client_secret: string; stripe_amount: number; currency: string }> {
+    if (p.kind === 'customer' && !p.partnerId) throw new AppError('forbidden', 'Bind your phone first.');
+    const client = this.client;
+    const { due, currency, wo } = await this.payments.amountDue(workOrderId, p);
+    const shop = await this.shops.get(wo.company_id ?? (await this.shops.defaultShop()).id);
+    const stripeAmount = toStripeAmount(due, shop.currency.decimals, currency);
+
+    let open = await this.orders.findOpen(workOrderId, 'stripe');
+    if (open && (open.amount !== due || open.currency !== currency || open.timeExpire.getTime() < Date.now())) {
+      // The amount due changed: this intent must not be paid any more.
+      if (open.providerOrderRef) await client.cancelPaymentIntent(open.providerOrderRef, `cancel-${open.outTradeNo}`).catch((e: unknown) => this.logger.warn('stripe intent not cancelled', { out_trade_no: open!.outTradeNo, error: e instanceof Error ? e.message : String(e) }));
+      await this.orders.close(open.outTradeNo, open.amount !== due ? 'amount changed' : 'expired');
+      open = undefined;
+    }
+    const order =
+      open ??
+      (
+        await this.db.transaction((tx) =>
+          this.orders.createOpen(tx, {
+            workOrderId,
+            shopId: shop.id,
+            warehouseId: wo.warehouse_id ?? 0,
+            merchantAccount: 'stripe',
+            channel: 'stripe',
+            amount: due,
+            currency,
+            timeExpire: new Date(Date.now() + ORDER_TTL_MS),
+          }),
+        )
+      ).order;
+    let secret = typeof order.providerData.client_secret === 'string' ? order.providerData.client_secret : null;
+    let intentId = order.providerOrderRef;
+    if (!secret || !intentId) {
+      // The same key returns the same intent: a crash between Stripe and our UPDATE makes no second one.
+      const pi = await client.createPaymentIntent({
+        amount: stripeAmount,
+        currency,
+        idempotencyKey: `pi-${order.outTradeNo}`,
+        metadata: { out_trade_no: order.outTradeNo, work_order_id: String(workOrderId), shop_id: String(shop.id) },
+        description: `DrMoto ${wo.name}`,
+      });
+      intentId = pi.id;
+      secret = pi.clientSecret ?? '';
+      await this.orders.setProviderRef(order.outTradeNo, pi.id, { client_secret: secret, status: pi.status });
+    }
+    return { payment_order: orderView({ ...order, providerOrderRef: intentId }), client_secret: secret, stripe_amount: stripeAmount, currency };
+  }
+
+  /** The webhook: verify, dedupe, record, answer. 400 for what does not verify (Stripe shows it on the dashboard). */
+  async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<{ status: number; body: unknown }> {
+    if (!this.stripe) return { status: 503, body: { error: 'stripe not configured' } };
+    let event: StripeEvent;
+    try {
+      event = this.stripe.constructEvent(rawBody, signature);
+    } catch (e) {
+      if (e instanceof StripeSignatureError) {
+        this.logger.warn('stripe webhook rejected', { reason: e.message });
+        return { status: 400, body: { error: 'signature verification failed' } };
+      }
+      throw e;
+    }
+    const hash = payloadHash(rawBody);
+    if (await this.events.seen(event.id, event.type, hash)) return { status: 200, body: { received: true, duplicate: true } };
+    const outcome = await this.dispatch(event, hash);
+    await this.events.processed(event.id, outcome);
+    return { status: 200, body: { received: true } };
+  }
+
+  private async dispatch(event: StripeEvent, hash: string): Promise<string> {
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+        return this.recordIntent(toIntent(event.object), `system:stripe-webhook`, hash, event.id);
+      case 'payment_intent.payment_failed': {
+        const pi = toIntent(event.object);
+        const no = pi.metadata.out_trade_no;
+        const order = no ? await this.orders.get(no) : undefined;
+        if (order?.state === 'open') {
+          // The customer may try another card on the same intent: the order stays open and remembers why it failed.
+          await this.orders.setProviderRef(order.outTradeNo, pi.id, { ...order.providerData, status: pi.status, last_error: pi.lastError });
+        }
+        this.logger.info('stripe payment failed', { out_trade_no: no, reason: pi.lastError });
+        return 'payment_failed';
+      }
+      case 'refund.created':
+      case 'refund.updated':
+      case 'refund.failed':
+      case 'charge.refund.updated':
+        return this.refunds.handleStripeRefund(toRefund(event.object), hash, event.id);
+      case 'charge.refunded': {
+        // amount_refunded is cumulative over the charge: each refund in it is handled by its own id.
+        const list = (event.object.refunds as { data?: unknown[] } | undefined)?.data ?? [];
+        for (const re of list) await this.refunds.handleStripeRefund(toRefund(re as Record<string, unknown>), hash, event.id);
+        return `charge_refunded:${list.length}`;
+      }
+      default:
+        return 'ignored';
+    }
+  }
+
+  /** A succeeded PaymentIntent → one ledger charge (keyed by the intent id) + outbox, or suspense for an anomaly. */
+  async recordIntent(pi: StripePaymentIntent, actor: string, hash: string, eventId?: string): Promise<RecordOutcome> {
+    if (pi.status !== 'succeeded') return 'ignored';
+    const no = pi.metadata.out_trade_no ?? '';
+    const peek = no ? await this.orders.get(no) : undefined;
+    const decimals = peek ? (await this.shops.get(peek.shopId)).currency.decimals : stripeExponent(pi.currency);
+    const amount = fromStripeAmount(pi.amountReceived || pi.amount, decimals, pi.currency);
+    const result = await this.db.transaction(async (tx) => {
+      if (await this.ledger.findReceipt('stripe', pi.id, tx)) return { outcome: 'duplicate' as const };
+      const order = no ? await this.orders.lock(tx, no) : undefined;
+      const base = {
+        amount,
+        currency: pi.currency,
+        channel: 'stripe' as const,
+        providerTxnId: pi.id,
+        providerEventId: eventId ?? null,
+        merchantAccount: order?.merchantAccount ?? 'stripe',
+        actor,
+        payloadHash: hash,
+        paymentOrderId: order?.id ?? null,
+        workOrderId: order?.workOrderId ?? null,
+        shopId: order?.shopId ?? 0,
+        warehouseId: order?.warehouseId ?? 0,
+      };
+      let anomaly: string | undefined;
+      if (!order || order.channel !== 'stripe') anomaly = `unknown out_trade_no ${JSON.stringify(no)} on PaymentIntent ${pi.id}`;
+      else if (order.providerOrderRef && order.providerOrderRef !== pi.id) anomaly = `PaymentIntent ${pi.id} is not order ${order.outTradeNo}'s (${order.providerOrderRef})`;
+      else if (amount !== order.amount || pi.currency !== order.currency) anomaly = `amount ${amount} ${pi.currency} differs from the order's ${order.amount} ${order.currency}`;
+      else if (order.state === 'paid') anomaly = `order ${order.outTradeNo} was already paid (ledger seq ${order.paidLedgerSeq})`;
+      else if (order.state === 'closed' || order.state === 'failed') anomaly = `order ${order.outTradeNo} is ${order.state}`;
+      if (anomaly) {
+        const r = await this.ledger.append(tx, { ...base, kind: 'suspense', reason: anomaly });
+        return { outcome: r.inserted ? ('suspense' as const) : ('duplicate' as const), anomaly, seq: r.seq };
+      }
+      const r = await this.ledger.append(tx, { ...base, kind: 'charge' });
+      if (!r.inserted) return { outcome: 'duplicate' as const };
+      await this.orders.markPaid(tx, order!.outTradeNo, { ledgerSeq: r.seq });
+      const ob = await this.outbox.enqueue(tx, r.seq, order!.workOrderId, 'charge');
+      return { outcome: 'charged' as const, outboxId: ob.entry.id, seq: r.seq };
+    });
+    if (result.outcome === 'suspense') this.logger.error('ALERT payment recorded in suspense', { channel: 'stripe', payment_intent: pi.id, reason: result.anomaly, ledger_seq: result.seq });
+    if (result.outcome === 'charged') {
+      this.logger.info('payment ledgered', { channel: 'stripe', payment_intent: pi.id, ledger_seq: result.seq });
+      await this.settlement.enqueue(result.outboxId!).catch((e: unknown) => this.logger.warn('settle job not queued; the reconciler will', { error: e instanceof Error ? e.message : String(e) }));
+    }
+    return result.outcome;
+  }
+
+  /** The reconciler's Stripe half: open orders past a short delay are asked about (a lost webhook). */
+  async reconcileOpenOrders(olderThanMs = 60_000): Promise<number> {
+    if (!this.stripe) return 0;
+    let n = 0;
+    for (const o of await this.orders.listOpenOlderThan(olderThanMs, { limit: 200, includeExpired: true })) {
+      if (o.channel !== 'stripe' || !o.providerOrderRef) continue;
+      try {
+        const pi = await this.stripe.retrievePaymentIntent(o.providerOrderRef);
+        if (pi.status === 'succeeded') await this.recordIntent(pi, 'system:reconciler', payloadHash(JSON.stringify(pi)));
+        n++;
+      } catch (e) {
+        this.logger.warn('stripe order reconciliation failed', { out_trade_no: o.outTradeNo, error: e instanceof Error ? e.message : String(e) });
+      }
+    }
+    return n;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `npm run reconcile` (issue 7): after payments on every channel, refunds (price-reducing and returned overpayment)
+ * and a suspense entry applied, Odoo's invoices, credit notes and payments add up to the ledger's balance for every
+ * work order; money Odoo has and the ledger does not is reported as a mismatch (exit 1).
+ */
+import { callKw } from '../../mocks/odoo/orm/orm';
+import { runReconcile } from '../../scripts/reconcile';
+import type { Db } from '../src/store/db';
+import { verifyLedger } from '../src/store/ledger-verify';
+import { startHarness, type Harness } from './harness';
+
+const waitFor = async <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> => {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+const borrow = (db: Db): Db => ({ kind: db.kind, query: (s, p) => db.query(s, p), exec: (s) => db.exec(s), transaction: (fn, o) => db.transaction(fn, o), ping: () => db.ping(), close: async () => undefined });
+
+describe('reconcile: Odoo adds up to the ledger for every work order', () => {
+  let h: Harness;
+  let advisor: string;
+  let technician: string;
+  let cashier: string;
+  let manager: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    h = await startHarness({ wechatPay: true });
+    [advisor, technician, cashier, manager] = (await Promise.all(['advisor', 'technician', 'cashier', 'manager'].map((l) => h.staffToken(l)))) as [string, string, string, string];
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
+    n++;
+    const me = await h.customerLogin(`rc-${n}`, `phone-1310000${String(1000 + n)}`);
+    const v = await h.req('POST', '/api/v1/vehicles', { token: me.access_token, body: { plate_no: `粤V${String(80000 + n)}` } });
+    const wo = await h.req('POST', '/api/v1/work-orders', { token: advisor, body: { customer_id: me.user.customer_id, vehicle_id: v.body.id, checkin: true } });
+    const id = wo.body.id as number;
+    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_diagnosis' } });
+    await h.req('POST', `/api/v1/work-orders/${id}/quotes`, { token: advisor, body: { lines: [{ kind: 'labor', description: 'Service', qty: 1, unit_price: unitPrice }] } });
+    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/send`, { token: advisor });
+    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/confirm`, { token: me.access_token });
+    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_repair' } });
+    return { id, token: me.access_token };
+  }
+  const key = () => `k-${Math.random().toString(36).slice(2)}-${Date.now()}`;
+  const post = (path: string, token: string, body?: unknown) => h.req('POST', path, { token, body, headers: { 'idempotency-key': key() } });
+  const reconcile = async () => {
+    const lines: string[] = [];
+    const code = await runReconcile({ RECONCILE_JSON: '0' }, (t) => lines.push(t), { open: async () => borrow(h.bff.container.db), odoo: h.bff.container.odoo });
+    return { code, text: lines.join('\n') };
+  };
+  const settled = async () => waitFor(async () => (await h.bff.container.db.query("SELECT 1 FROM settlement_outbox WHERE state <> 'settled'")).rows.length === 0);
+
+  it('payments, refunds and an applied suspense entry → exit 0; an Odoo payment without a ledger row → exit 1 naming the work order', async () => {
+    // WeChat, partly refunded as goodwill
+    const a = await workOrder();
+    const pa = await post(`/api/v1/work-orders/${a.id}/payments/wechat`, a.token);
+    await h.wechatPay!.pay(pa.body.payment_order.out_trade_no);
+    const ra = await post(`/api/v1/work-orders/${a.id}/refunds`, manager, { amount: 2500, reason: 'goodwill' });
+    await h.wechatPay!.completeRefund(ra.body.out_refund_no);
+    // cash with a manager-allowed overpayment, the excess returned; then closed by delivery
+    const b = await workOrder(9900);
+    await post(`/api/v1/work-orders/${b.id}/payments/offline`, cashier, { method: 'cash', amount: 9900 });
+    await post(`/api/v1/work-orders/${b.id}/payments/offline`, manager, { method: 'cash', amount: 100, allow_overpayment: true });
+    expect((await post(`/api/v1/work-orders/${b.id}/refunds`, manager, { amount: 100, reason: 'change' })).body.credit_amount).toBe(0);
+    // a wrong-amount WeChat payment in suspense, applied to a third work order, which is topped up in cash
+    const c = await workOrder();
+    const pc = await post(`/api/v1/work-orders/${c.id}/payments/wechat`, c.token);
+    await h.wechatPay!.pay(pc.body.payment_order.out_trade_no, { amount: 5000 });
+    const s = await h.bff.container.db.query<{ seq: number }>("SELECT seq FROM ledger_entries WHERE kind = 'suspense' AND work_order_id = $1", [c.id]);
+    expect((await post(`/api/v1/suspense/${s.rows[0]!.seq}/apply`, manager, { work_order_id: c.id })).status).toBe(201);
+    await post(`/api/v1/work-orders/${c.id}/payments/offline`, cashier, { method: 'cash', amount: 10000 });
+    await settled();
+
+    const ok = await reconcile();
+    expect(ok.text).toMatch(/OK: Odoo matches the ledger/);
+    expect(ok.code).toBe(0);
+    expect((await verifyLedger(h.bff.container.db)).ok).toBe(true);
+
+    // money registered in Odoo behind the ledger's back
+    callKw(h.odoo.orm.as('bff', { drmoto_actor: { kind: 'system' } }), 'drmoto.work.order', 'action_register_payment', [[b.id], 'not-in-ledger-1', 1, 'offline'], {});
+    const bad = await reconcile();
+    expect(bad.code).toBe(1);
+    expect(bad.text).toMatch(new RegExp(`\\[mismatch\\] work order ${b.id} .*inbound payments 10100 ≠ ledger charges 10000`));
+  });
+});
