@@ -6,5 +6,7 @@ module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/bff/**/*.test.ts', '<rootDir>/mocks/odoo/**/*.test.ts', '<rootDir>/mocks/wechatpay/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/mocks/contract/**/*.test.ts'] },
+    // The demo in a real browser (playwright-core + Debian's chromium; see DEVELOPERS.md).
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/e2e/**/*.e2e.test.ts'] },
   ],
 };

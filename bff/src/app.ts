@@ -14,7 +14,17 @@ import { partsRoutes } from './routes/parts/route';
 import { paymentRoutes } from './routes/payments/route';
 import { webhookRoutes } from './routes/webhooks/route';
 import { adminRoutes } from './routes/admin/route';
+import { reportRoutes } from './routes/reports/route';
+import type { ReportService } from './services/report.service';
+import { mediaRoutes } from './routes/media/route';
+import type { MediaService } from './services/media.service';
 import type { PaymentService } from './services/payment.service';
+import type { OfflinePaymentService } from './services/offline-payment.service';
+import type { RefundService } from './services/refund.service';
+import type { StripePaymentService } from './services/stripe-payment.service';
+import { refundRoutes } from './routes/refunds/route';
+import { suspenseRoutes } from './routes/suspense/route';
+import type { SuspenseService } from './services/suspense.service';
 import type { JobQueue } from './jobs/queue';
 import type { AuthService } from './services/auth.service';
 import type { CustomerService } from './services/customer.service';
@@ -37,11 +47,30 @@ export interface AppDeps {
   workOrders: WorkOrderService;
   parts: PartsService;
   payments: PaymentService;
+  /** Reports and the payment history (GET /reports…, GET /payments). */
+  reports?: ReportService;
+  /** Payments II (issue 7): counter payments, refunds, Stripe, suspense. */
+  offlinePayments?: OfflinePaymentService;
+  refunds?: RefundService;
+  stripe?: StripePaymentService;
+  suspense?: SuspenseService;
+  /** Presigned photo/video uploads (issue 6). */
+  media?: MediaService;
   queue: JobQueue;
   checks: Record<string, HealthCheck>;
   /** The Idempotency-Key layer (required as soon as a route opts in). */
   idempotency?: Idempotency;
-  options?: { trustProxy?: string; bodyLimit?: string; authPerMin?: number; docsEnabled?: boolean };
+  options?: { trustProxy?: string; bodyLimit?: string; authPerMin?: number; docsEnabled?: boolean; demo?: DemoMount };
+}
+
+/** The offline demo's H5 page (mocks/h5) at /demo, same origin as the API. Only `npm run demo` sets it. */
+export interface DemoMount {
+  /** Directory of static files (index.html, css/, js/). */
+  dir: string;
+  /** Demo-only endpoints under /demo (the mocks' "customer pays" stand-in), before the static files. */
+  router?: express.RequestHandler;
+  /** Extra origins the page may connect to and load images from (a local S3). */
+  origins?: string[];
 }
 
 /** Builds the express app from ready-made dependencies. No I/O here: server.ts (or a test) owns that. */
@@ -66,6 +95,20 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
 
+  if (opts.demo) {
+    // helmet's policy, stricter for styles (files only), without upgrade-insecure-requests: the demo is opened over
+    // plain http from other devices on the LAN too, where that directive would send the page's own requests to https.
+    const extra = opts.demo.origins ?? [];
+    app.use(
+      '/demo',
+      helmet.contentSecurityPolicy({
+        directives: { styleSrc: ["'self'"], connectSrc: ["'self'", ...extra], imgSrc: ["'self'", 'data:', 'blob:', ...extra], upgradeInsecureRequests: null },
+      }),
+      ...(opts.demo.router ? [opts.demo.router] : []),
+      express.static(opts.demo.dir, { index: 'index.html', fallthrough: true, maxAge: 0 }),
+    );
+  }
+
   const registry = new RouteRegistry(API_BASE, deps.tokens, deps.idempotency);
   app.use(
     systemRoutes({
@@ -78,7 +121,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.
-  api.use(webhookRoutes(deps.payments, deps.logger));
+  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe }));
   api.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
   api.use((req, _res, next) => {
     // A body in another format would silently be ignored by express.json(): refuse it instead.
@@ -93,8 +136,12 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(vehicleRoutes(registry, deps.vehicles));
   api.use(workOrderRoutes(registry, deps.workOrders, deps.payments));
   api.use(partsRoutes(registry, deps.parts));
-  api.use(paymentRoutes(registry, deps.payments));
+  api.use(paymentRoutes(registry, deps.payments, { offline: deps.offlinePayments, stripe: deps.stripe }));
+  if (deps.refunds) api.use(refundRoutes(registry, deps.refunds));
+  if (deps.suspense) api.use(suspenseRoutes(registry, deps.suspense));
+  if (deps.media) api.use(mediaRoutes(registry, deps.media));
   api.use(adminRoutes(registry, deps.queue));
+  if (deps.reports) api.use(reportRoutes(registry, deps.reports, API_BASE));
   app.use(API_BASE, api);
 
   app.use(notFoundHandler);

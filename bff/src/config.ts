@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { wechatPayConfigFromEnv, wechatPayEnvShape, type WechatPayConfig } from './integrations/wechatpay/config';
+import { stripeConfigFromEnv, stripeEnvShape, type StripeConfig } from './integrations/stripe/config';
+import { mediaConfigFromEnv, mediaEnvShape, type MediaConfig } from './integrations/s3/config';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -41,6 +43,9 @@ export const envSchema = z.object({
   PGLITE_DIR: z.string().default('.data/pglite').describe('PGlite data directory when DATABASE_URL is unset (`memory://` = in memory).'),
   REDIS_URL: url(['redis:', 'rediss:']).optional().describe('Redis for BullMQ. Unset → in-process queue (single process only).'),
   QUEUE_PREFIX: z.string().min(1).default('drmoto').describe('BullMQ key prefix.'),
+  QUEUE_BACKOFF_MS: z.coerce.number().int().min(1).optional().describe("First retry delay of every job, overriding each job's own (settlement: 2 s); doubles per attempt. For tests and demos."),
+  RECONCILE_INTERVAL_MS: int(60_000, 1_000).describe('How often the reconcile job runs (pending settlements, open WeChat Pay orders).'),
+  RECONCILE_AFTER_MS: int(60_000, 0).describe('Age of an open payment order before the reconcile job asks WeChat Pay about it (lost notifications).'),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').describe('HMAC secret for access and refresh tokens (≥ 32 chars).'),
   JWT_ISSUER: z.string().min(1).default('drmoto-bff').describe('`iss` claim of issued tokens.'),
@@ -56,6 +61,9 @@ export const envSchema = z.object({
   IDEMPOTENCY_RETENTION_H: int(24, 24).describe('Hours an Idempotency-Key and its stored response are kept (≥ 24).'),
 
   ...wechatPayEnvShape,
+  ...stripeEnvShape,
+
+  ...mediaEnvShape,
 
   RATE_LIMIT_AUTH_PER_MIN: int(30, 1).describe('Login attempts per client IP per minute.'),
   BODY_LIMIT: z.string().default('100kb').describe('Largest accepted JSON body.'),
@@ -79,13 +87,18 @@ export interface Config {
     readRetries: number;
   };
   store: { databaseUrl?: string; migrationUrl?: string; pgliteDir: string };
-  queue: { redisUrl?: string; prefix: string };
+  queue: { redisUrl?: string; prefix: string; backoffMs?: number };
+  jobs: { reconcileIntervalMs: number; reconcileAfterMs: number };
   jwt: { secret: string; issuer: string; accessTtlS: number; refreshTtlS: number };
   wechat: { appId: string; secret?: string; apiBase: string; timeoutMs: number };
   rateLimit: { authPerMin: number };
   idempotency: { leaseMs: number; retentionMs: number };
   /** Undefined when WeChat Pay is not configured (the pay endpoints then answer 503). */
   wechatPay?: WechatPayConfig;
+  /** Undefined when Stripe is not configured (the Stripe endpoints then answer 503). */
+  stripe?: StripeConfig;
+  /** Undefined when S3_BUCKET is unset (the media endpoints then answer 503). */
+  media?: MediaConfig;
   docsEnabled: boolean;
 }
 
@@ -115,6 +128,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     ? wechatPayConfigFromEnv(parsed.data, { defaultAppId: parsed.data.WECHAT_APPID, production: parsed.data.NODE_ENV === 'production' })
     : { problems: [] as string[], config: undefined };
   problems.push(...wxPay.problems);
+  const stripe = parsed.success ? stripeConfigFromEnv(parsed.data) : { problems: [] as string[], config: undefined };
+  problems.push(...stripe.problems);
+  const media = parsed.success ? mediaConfigFromEnv(parsed.data) : { problems: [] as string[], config: undefined };
+  problems.push(...media.problems);
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;
   return {
@@ -132,12 +149,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       readRetries: e.ODOO_READ_RETRIES,
     },
     store: { databaseUrl: e.DATABASE_URL, migrationUrl: e.DATABASE_MIGRATION_URL ?? e.DATABASE_URL, pgliteDir: e.PGLITE_DIR },
-    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX },
+    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, backoffMs: e.QUEUE_BACKOFF_MS },
+    jobs: { reconcileIntervalMs: e.RECONCILE_INTERVAL_MS, reconcileAfterMs: e.RECONCILE_AFTER_MS },
     jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, accessTtlS: e.JWT_ACCESS_TTL_S, refreshTtlS: e.JWT_REFRESH_TTL_S },
     wechat: { appId: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''), timeoutMs: e.WECHAT_TIMEOUT_MS },
     rateLimit: { authPerMin: e.RATE_LIMIT_AUTH_PER_MIN },
     idempotency: { leaseMs: e.IDEMPOTENCY_LEASE_MS, retentionMs: e.IDEMPOTENCY_RETENTION_H * 3600_000 },
     wechatPay: wxPay.config,
+    stripe: stripe.config,
+    media: media.config,
     docsEnabled: e.DOCS_ENABLED,
   };
 }

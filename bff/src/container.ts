@@ -18,6 +18,14 @@ import { PaymentOrderRepository } from './store/payment-orders';
 import { SettlementOutboxRepository } from './store/outbox';
 import { SettlementService, type SettleJob } from './services/settlement.service';
 import { PaymentService } from './services/payment.service';
+import { OfflinePaymentService } from './services/offline-payment.service';
+import { AuditRepository } from './store/audit';
+import { RefundRequestRepository } from './store/refund-requests';
+import { RefundService } from './services/refund.service';
+import { StripePaymentService } from './services/stripe-payment.service';
+import { SuspenseService } from './services/suspense.service';
+import { StripeClient } from './integrations/stripe/client';
+import { StripeEventRepository } from './store/stripe-events';
 import { WechatPayClient } from './integrations/wechatpay/client';
 import { WechatPayNotificationVerifier } from './integrations/wechatpay/notification';
 import { createDb, type Db } from './store/db';
@@ -26,7 +34,15 @@ import { RefreshTokenRepository } from './store/refresh-tokens';
 import { IdempotencyStore } from './store/idempotency';
 import { Idempotency } from './http/idempotency';
 import { createQueue } from './jobs';
+import { MediaGateway } from './integrations/odoo/media';
+import { ObjectStorage } from './integrations/s3/storage';
+import { MediaUploadRepository } from './store/media-uploads';
+import { MediaService } from './services/media.service';
+import { ReportGateway } from './integrations/odoo/reports';
+import { PaymentQueries } from './store/payment-queries';
+import { ReportService } from './services/report.service';
 import { JobName } from './jobs/names';
+import { scheduleRecurring } from './jobs/schedule';
 import type { JobQueue } from './jobs/queue';
 
 export interface Container {
@@ -74,6 +90,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const queue = createQueue({
     redisUrl: config.queue.redisUrl,
     prefix: config.queue.prefix,
+    backoffMs: config.queue.backoffMs,
     onError: (err) => logger.error('queue error', { error: err.message }),
   });
   queue.register(JobName.Housekeeping, async () => {
@@ -83,9 +100,14 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     if (keys) logger.info('housekeeping: expired idempotency keys removed', { count: keys });
     const expired = await paymentOrders.expireDue();
     if (expired.length) logger.info('housekeeping: payment orders expired', { count: expired.length });
+    const staleMedia = await media.sweepStale();
+    if (staleMedia) logger.info('housekeeping: uncompleted media uploads expired', { count: staleMedia });
   });
   const shops = new ShopGateway(odoo);
-  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger);
+  const storage = config.media ? new ObjectStorage(config.media) : undefined;
+  const media = new MediaService(new MediaUploadRepository(db), new MediaGateway(odoo), workOrdersGw, logger, storage, config.media);
+  const refundRequests = new RefundRequestRepository(db);
+  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger, refundRequests);
   const wxpay = config.wechatPay
     ? {
         client: new WechatPayClient(config.wechatPay, logger),
@@ -95,28 +117,37 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     : undefined;
   const identities = new IdentityGateway(odoo);
   const payments = new PaymentService(db, ledger, paymentOrders, settlementOutbox, settlement, workOrdersGw, shops, identities, logger, wxpay);
+  const audit = new AuditRepository(db);
+  const offlinePayments = new OfflinePaymentService(db, ledger, settlementOutbox, audit, payments, settlement, logger);
+  const stripeClient = config.stripe ? new StripeClient(config.stripe, logger) : undefined;
+  const refunds = new RefundService(db, ledger, settlementOutbox, refundRequests, audit, payments, settlement, logger, wxpay && { client: wxpay.client }, stripeClient && {
+    client: stripeClient,
+    decimalsOf: async (shopId: number) => (await shops.get(shopId)).currency.decimals,
+  });
+  const suspense = new SuspenseService(db, ledger, settlementOutbox, refundRequests, audit, payments, refunds, settlement, logger);
+  const stripe = new StripePaymentService(db, ledger, paymentOrders, settlementOutbox, new StripeEventRepository(db), payments, refunds, settlement, shops, logger, stripeClient);
+  payments.creditedOf = (workOrderId, currency, q) => refundRequests.credited(workOrderId, currency, q);
+  payments.onRefundNotice = (notice, hash, eventId) => refunds.handleWechatNotice(notice, hash, eventId);
   queue.register<SettleJob>(JobName.Settle, async (job) => {
     await settlement.settle(job.data.outboxId);
   });
   queue.register(JobName.Reconcile, async () => {
     const relayed = await settlement.relayPending();
-    const checked = await payments.reconcileOpenOrders();
-    if (relayed || checked) logger.info('reconciled', { outbox_relayed: relayed, orders_checked: checked });
+    const checked = await payments.reconcileOpenOrders(config.jobs.reconcileAfterMs);
+    const refundsChecked = await refunds.reconcileInFlight(config.jobs.reconcileAfterMs);
+    const stripeChecked = await stripe.reconcileOpenOrders(config.jobs.reconcileAfterMs);
+    if (relayed || checked || refundsChecked || stripeChecked) logger.info('reconciled', { outbox_relayed: relayed, orders_checked: checked + stripeChecked, refunds_checked: refundsChecked });
   });
   await queue.start();
-  // Reconcile every minute across replicas (the job id is the minute, so a second add is a no-op).
-  const reconcileTimer = setInterval(() => {
-    const minute = new Date().toISOString().slice(0, 16).replace(/[-T:]/g, '');
-    queue.add(JobName.Reconcile, {}, { jobId: `reconcile-${minute}`, attempts: 1 }).catch((e: unknown) => logger.warn('reconcile not scheduled', { error: e instanceof Error ? e.message : String(e) }));
-  }, 60_000);
-  reconcileTimer.unref();
-  // One housekeeping run per hour across all replicas: the job id is the hour, so a second add is a no-op.
-  const scheduleHousekeeping = () => {
-    const hour = new Date().toISOString().slice(0, 13).replace(/[-T]/g, '');
-    queue.add(JobName.Housekeeping, {}, { jobId: `housekeeping-${hour}`, attempts: 3 }).catch((e: unknown) => logger.warn('housekeeping not scheduled', { error: e instanceof Error ? e.message : String(e) }));
-  };
-  const housekeepingTimer = setInterval(scheduleHousekeeping, 10 * 60_000);
-  housekeepingTimer.unref();
+  // One run per period across all replicas (the job id is the period): reconcile, and housekeeping hourly.
+  const schedule = scheduleRecurring(
+    queue,
+    [
+      { name: JobName.Reconcile, everyMs: config.jobs.reconcileIntervalMs, attempts: 1 },
+      { name: JobName.Housekeeping, everyMs: 3_600_000, offerEveryMs: 10 * 60_000, attempts: 3 },
+    ],
+    (job, e) => logger.warn(`${job.name} not scheduled`, { error: e.message }),
+  );
 
   const deps: AppDeps = {
     logger,
@@ -128,6 +159,12 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     workOrders: new WorkOrderService(workOrdersGw, shops),
     parts: new PartsService(new PartsGateway(odoo), workOrdersGw),
     payments,
+    reports: new ReportService(new PaymentQueries(db), new ReportGateway(odoo), shops, new StaffGateway(odoo)),
+    offlinePayments,
+    refunds,
+    stripe,
+    suspense,
+    media,
     queue,
     checks: {
       odoo: () => odoo.ping(),
@@ -143,11 +180,11 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     queue,
     odoo,
     async close() {
-      clearInterval(housekeepingTimer);
-      clearInterval(reconcileTimer);
+      schedule.stop();
       await queue.close();
       await db.close();
       odoo.close();
+      storage?.close();
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from './app';
+import { createApp, type AppDeps } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { buildContainer, type Container } from './container';
 import { createLogger, type Logger } from './logger';
@@ -13,14 +13,15 @@ export interface RunningServer {
   shutdown(reason?: string): Promise<void>;
 }
 
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+/** Builds the container and the app (with extra app `options`, e.g. the demo's /demo mount) and listens. */
+export async function startServer(config: Config, logger: Logger, options: AppDeps['options'] = {}): Promise<RunningServer> {
   const container = await buildContainer(config, logger);
   let draining = false;
   // Readiness goes down first so a load balancer stops sending new requests during the drain.
   container.deps.checks.shutdown = async () => {
     if (draining) throw new Error('shutting down');
   };
-  const app = createApp(container.deps);
+  const app = createApp({ ...container.deps, options: { ...container.deps.options, ...options } });
   const server = app.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

@@ -6,6 +6,7 @@ import { startServer, type RunningServer } from '../src/server';
 import { startOdooMock, type OdooMock } from '../../mocks/odoo/server';
 import { startWechatMock, type WechatMock } from '../../mocks/wechat/server';
 import { startWechatPayMock, type WechatPayMock } from '../../mocks/wechatpay/server';
+import { startLocalS3, type LocalS3 } from './s3';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -25,6 +26,8 @@ export interface Harness {
   /** Set with `{ wechatPay: true }`. */
   wechatPay?: WechatPayMock;
   wechat: WechatMock;
+  /** Set with `{ s3: true }`: the local S3 server the BFF's media endpoints use. */
+  s3?: LocalS3;
   config: Config;
   /** Every log line written, parsed. */
   logs: Record<string, unknown>[];
@@ -43,6 +46,8 @@ export interface HarnessOptions {
   databaseUrl?: string;
   /** Start the WeChat Pay platform mock and configure the BFF for it (notifications reach the BFF). */
   wechatPay?: boolean;
+  /** Start a local S3 server (s3rver, bucket created) and configure the BFF's media uploads for it. */
+  s3?: boolean;
 }
 
 /**
@@ -51,7 +56,7 @@ export interface HarnessOptions {
  */
 export async function startHarness(envOrOpts: Record<string, string> | HarnessOptions = {}): Promise<Harness> {
   const opts: HarnessOptions =
-    'env' in envOrOpts || 'realOdoo' in envOrOpts || 'databaseUrl' in envOrOpts || 'wechatPay' in envOrOpts ? (envOrOpts as HarnessOptions) : { env: envOrOpts as Record<string, string> };
+    'env' in envOrOpts || 'realOdoo' in envOrOpts || 'databaseUrl' in envOrOpts || 'wechatPay' in envOrOpts || 's3' in envOrOpts ? (envOrOpts as HarnessOptions) : { env: envOrOpts as Record<string, string> };
   const env = opts.env ?? {};
   const odoo = opts.realOdoo ? (undefined as unknown as OdooMock) : await startOdooMock({ port: 0 });
   const odooConn = opts.realOdoo ?? { url: odoo.url, db: odoo.db, user: 'bff', password: 'bff' };
@@ -60,6 +65,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
   const port = opts.wechatPay ? await freePort() : 0;
   const wechatPay = opts.wechatPay ? await startWechatPayMock({ appid: wechat.appId }) : undefined;
   const payEnv = wechatPay ? wechatPay.env(`http://127.0.0.1:${port}/api/v1/webhooks/wechatpay`) : {};
+  const s3 = opts.s3 ? await startLocalS3() : undefined;
   let dropSchema: (() => Promise<void>) | undefined;
   let databaseUrl: string | undefined;
   if (opts.databaseUrl) {
@@ -90,6 +96,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
     PGLITE_DIR: 'memory://',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     ...payEnv,
+    ...(s3 ? s3.env() : {}),
     JWT_SECRET: 'test-secret-test-secret-test-secret!',
     WECHAT_APPID: wechat.appId,
     WECHAT_SECRET: wechat.secret,
@@ -132,6 +139,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
     odoo,
     wechat,
     wechatPay,
+    s3,
     config,
     logs,
     req,
@@ -154,6 +162,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
       await odoo?.close();
       await wechat.close();
       await wechatPay?.close();
+      await s3?.close();
       await dropSchema?.();
     },
   };

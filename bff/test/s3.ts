@@ -8,6 +8,12 @@ import path from 'node:path';
  * directory removed on close. s3rver accepts SigV4 requests without checking the signature, and enforces neither POST
  * policies nor expiry — the BFF's `complete` checks are what reject a bad upload here.
  */
+/**
+ * The bucket's CORS rule, as README's "Media" section tells users to set on a real bucket: a browser page (the demo
+ * H5 on the BFF's origin) uploads with the presigned POST/PUT and shows the signed GET URLs. Wide open: local only.
+ */
+const LOCAL_CORS = `<CORSConfiguration><CORSRule><AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+
 export interface LocalS3 {
   url: string;
   bucket: string;
@@ -34,7 +40,7 @@ export async function startLocalS3(opts: { bucket?: string; port?: number; host?
   const directory = opts.directory ?? mkdtempSync(path.join(os.tmpdir(), 'drmoto-s3-'));
   const host = opts.host ?? '127.0.0.1';
   const start = async (port: number) => {
-    const server = new S3rver({ address: host, port, silent: true, directory, configureBuckets: [{ name: bucket }] });
+    const server = new S3rver({ address: host, port, silent: true, directory, configureBuckets: [{ name: bucket, configs: [LOCAL_CORS] }] });
     return { server, addr: await server.run() };
   };
   const { server, addr } = await start(opts.port ?? 0).catch((e: NodeJS.ErrnoException) => {

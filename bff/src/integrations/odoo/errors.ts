@@ -20,6 +20,7 @@ export const DRM_CODES: Record<string, ErrorType> = {
   DRM_HAS_PARTS: 'conflict',
   DRM_NO_STOCK: 'conflict',
   DRM_OVER_RETURN: 'conflict',
+  DRM_MEDIA_REQUIRED: 'conflict',
   DRM_FORBIDDEN: 'forbidden',
   DRM_NOT_FOUND: 'not_found',
 };
