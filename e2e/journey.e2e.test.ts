@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import type { Browser, Page, Request } from 'playwright-core';
 import { startDemo, type DemoStack } from '../scripts/demo-stack';
 import { startLocalS3, type LocalS3 } from '../bff/test/s3';
 import { Bff, CUSTOMER_SESSION_KEY, STAFF_SESSION_KEY, asSession } from './api';
-import { describeBrowser, go, launch, phonePage, waitAttr, waitText } from './browser';
+import { describeBrowser, go, launch, phonePage, ready, waitAttr, waitText } from './browser';
 import { runJourney, yuan } from './journey';
+import { runManager } from './manager';
 
 jest.setTimeout(240_000);
 
@@ -52,7 +54,7 @@ describeBrowser('demo H5 and staff console (chromium)', () => {
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>|<style|\sstyle=|\son[a-z]+=/i);
   });
 
-  it('runs the whole journey by clicking, and leaves one charge in the ledger and a closed, paid work order in Odoo', async () => {
+  it('runs the whole journey by clicking, and leaves one charge in the ledger and a closed, paid work order in Odoo; the manager refunds part of it and reads the report', async () => {
     const padsBefore = (await api.catalog()).pads.free_qty!;
     const r = await runJourney({ stack, browser, lang: 'en' });
     expect(r.errors).toEqual([]);
@@ -75,6 +77,37 @@ describeBrowser('demo H5 and staff console (chromium)', () => {
     expect(payments).toHaveLength(1);
     expect(Math.round(Number(payments[0]!.amount) * 100)).toBe(r.total);
     expect((await api.catalog()).pads.free_qty).toBe(padsBefore - 1);
+
+    // The manager refunds a third of it (double click): one refund request, sent to WeChat (202), settled by WeChat
+    // Pay's notification; the ledger gains one refund row of that amount and the work order stays closed.
+    const m = await runManager({ stack, browser, lang: 'en' }, r);
+    expect(m.keys.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(m.keys).size).toBe(1);
+    expect(m.keys[0]).toMatch(/^refund-[0-9a-f]{32}$/);
+    expect(m.answer.status).toBe(202);
+    expect(m.answer.body).toMatchObject({ status: 'processing', amount: m.amount, currency: 'CNY' });
+    // Nothing was overpaid: all of it lowers the price (a credit note), none is "returned overpayment".
+    expect(m.answer.body.credit_amount).toBe(m.amount);
+    const refunds = await api.ok('GET', `/work-orders/${r.woId}/refunds`, { token: manager });
+    expect(refunds.items).toEqual([expect.objectContaining({ id: m.answer.body.id, status: 'succeeded', amount: m.amount, channel: 'wechat' })]);
+    const after = await api.ok('GET', `/work-orders/${r.woId}/payments`, { token: manager });
+    expect(after.ledger.filter((e: { kind: string }) => e.kind === 'refund')).toEqual([expect.objectContaining({ kind: 'refund', channel: 'wechat', amount: -m.amount, work_order_id: r.woId })]);
+    expect(after.paid).toBe(r.total - m.amount);
+    expect((await api.ok('GET', `/work-orders/${r.woId}`, { token: manager })).status).toBe('closed');
+
+    // The report on the page is the BFF's, and its CSV download is the BFF's CSV, saved through a blob: URL.
+    const range = new URLSearchParams({ from: m.report.from, to: m.report.to });
+    const rep = await api.ok('GET', `/reports/payments?${range}`, { token: manager });
+    expect(m.report.totalNet).toBe(yuan(rep.totals[0].net_amount));
+    expect(rep.by_channel).toEqual(expect.arrayContaining([expect.objectContaining({ channel: 'wechat', refunds_count: expect.any(Number) })]));
+    const s = r.staffPage;
+    const [download] = await Promise.all([s.waitForEvent('download'), s.getByTestId('report-csv').click()]);
+    expect(download.url()).toMatch(/^blob:/);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const direct = await fetch(`${stack.url}/api/v1/reports/payments?${range}`, { headers: { accept: 'text/csv', authorization: `Bearer ${manager}` } });
+    expect(download.suggestedFilename()).toBe(/filename="([^"]+)"/.exec(direct.headers.get('content-disposition') ?? '')?.[1]);
+    expect(csv).toBe(Buffer.from(await direct.arrayBuffer()).toString('utf8')); // (Response.text() would drop the BOM)
+    expect(csv).toMatch(/^\uFEFFday,channel,currency,/);
     await r.customerPage.context().close();
     await r.staffPage.context().close();
   });
@@ -175,6 +208,104 @@ describeBrowser('demo H5 and staff console (chromium)', () => {
     expect(new Set(seen.map((x) => x.key)).size).toBe(1);
     const pay = await api.ok('GET', `/work-orders/${woId}/payments`, { token: cashier.access_token });
     expect(pay.ledger).toEqual([expect.objectContaining({ kind: 'charge', channel: 'offline', amount: due })]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('technician uploads a real JPEG check-in photo from the page; the customer sees it load beside the quote', async () => {
+    const { woId, customer } = await api.quoted(`photo-${Date.now()}`);
+    const technician = await api.ok('POST', '/auth/staff/login', { body: { login: 'technician', password: 'demo' } });
+    const { page, context, errors } = await phonePage(browser, `${stack.demoUrl}?lang=en#/s/wo/${woId}`, { session: { key: STAFF_SESSION_KEY, value: asSession(technician) } });
+    // A real JPEG, encoded by chromium: a corner of this page.
+    const jpeg = await page.screenshot({ type: 'jpeg', quality: 70, clip: { x: 0, y: 0, width: 48, height: 40 } });
+    expect([...jpeg.subarray(0, 3)]).toEqual([0xff, 0xd8, 0xff]);
+    const media = page.getByTestId('media');
+    await media.getByTestId('media-kind').selectOption('checkin_photo');
+    await media.getByTestId('media-file').setInputFiles({ name: 'front-left.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await media.getByTestId('media-upload').click();
+    await page.locator('[data-testid=media] [data-testid=media-list] a[data-kind=checkin_photo] img').waitFor();
+    const listed = await api.ok('GET', `/work-orders/${woId}/media`, { token: customer.access_token });
+    expect(listed.items).toEqual([expect.objectContaining({ kind: 'checkin_photo', filename: 'front-left.jpg', content_type: 'image/jpeg', size: jpeg.length, uploaded_by: expect.objectContaining({ kind: 'staff' }) })]);
+    expect(errors).toEqual([]);
+    await context.close();
+
+    // The customer's work order: the quote and, beside it, the photo — fetched from storage and decoded.
+    const c = await phonePage(browser, `${stack.demoUrl}?lang=en#/c/wo/${woId}`, { session: { key: CUSTOMER_SESSION_KEY, value: asSession(customer) } });
+    await c.page.getByTestId('quote-v1').waitFor();
+    const img = c.page.locator('[data-testid=media] img[data-testid=media-img]');
+    expect(await img.count()).toBe(1);
+    await img.scrollIntoViewIfNeeded();
+    await c.page.waitForFunction(() => {
+      const i = document.querySelector<HTMLImageElement>('[data-testid=media] img[data-testid=media-img]');
+      return Boolean(i?.complete);
+    });
+    const shown = await img.evaluate((i: HTMLImageElement) => ({ w: i.naturalWidth, h: i.naturalHeight, src: i.currentSrc }));
+    expect(shown.w).toBeGreaterThan(0);
+    expect(shown.h).toBeGreaterThan(0);
+    expect(new URL(shown.src).origin).toBe(new URL(s3.url).origin);
+    expect(c.errors).toEqual([]);
+    await c.context.close();
+  });
+
+  it('cashier pages through the payment history ("more" by cursor), filtered to one work order', async () => {
+    const { woId } = await api.partsRequested(`history-${Date.now()}`);
+    const cashier = await api.ok('POST', '/auth/staff/login', { body: { login: 'cashier', password: 'demo' } });
+    // Six counter payments of ¥1.00 … ¥1.05: one page of five and one more row.
+    for (let i = 0; i < 6; i += 1) {
+      await api.ok('POST', `/work-orders/${woId}/payments/offline`, { token: cashier.access_token, body: { method: 'cash', amount: 100 + i }, headers: { 'Idempotency-Key': `e2e-history-${woId}-${i}` } });
+    }
+    const { page, context, errors } = await phonePage(browser, `${stack.demoUrl}?lang=en#/s`, { session: { key: STAFF_SESSION_KEY, value: asSession(cashier) } });
+    await page.getByTestId('go-office').click();
+    await ready(page);
+    // The cashier's reports are what the index allows them: payments only.
+    expect(await page.getByTestId('report-pick').locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value))).toEqual(['payments']);
+    const panel = page.getByTestId('payment-history');
+    await panel.getByTestId('history-wo').fill(String(woId));
+    await panel.getByTestId('history-channel').selectOption('offline');
+    await panel.getByTestId('history-kind').selectOption('charge');
+    await panel.getByTestId('history-search').click();
+    const seqs = () => panel.getByTestId('history-row').evaluateAll((els) => els.map((e) => Number((e as HTMLElement).dataset.seq)));
+    const all = await api.ok('GET', `/payments?work_order_id=${woId}&channel=offline&kind=charge&limit=100`, { token: cashier.access_token });
+    expect(all.items.map((e: { amount: number }) => e.amount)).toEqual([105, 104, 103, 102, 101, 100]);
+    const firstPage = JSON.stringify(all.items.slice(0, 5).map((e: { id: number }) => e.id));
+    // The panel showed the shop's latest payments before the search; wait for the filtered page.
+    await page.waitForFunction((want) => JSON.stringify([...document.querySelectorAll<HTMLElement>('[data-testid=payment-history] [data-testid=history-row]')].map((e) => Number(e.dataset.seq))) === want, firstPage);
+    await waitText(panel.getByTestId('history-row').first(), /¥1\.05/);
+    await panel.getByTestId('history-more').click();
+    await panel.getByTestId('history-end').waitFor();
+    expect(await seqs()).toEqual(all.items.map((e: { id: number }) => e.id));
+    expect(await panel.getByTestId('history-more').count()).toBe(0);
+    // Suspense is listed for the cashier, but applying or refunding it is the manager's.
+    await page.getByTestId('suspense').waitFor();
+    expect(await page.getByTestId('suspense-apply').count()).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('manager applies a suspense entry (a WeChat payment of the wrong amount) to its work order once (double click)', async () => {
+    const { woId, customer } = await api.partsRequested(`suspense-${Date.now()}`);
+    const created = await api.ok('POST', `/work-orders/${woId}/payments/wechat`, { token: customer.access_token, headers: { 'Idempotency-Key': `e2e-suspense-${woId}` } });
+    const due = created.payment_order.amount as number;
+    // The payer's WeChat reports ¥1.00 for this order: the BFF ledgers it as suspense, not as the charge.
+    await stack.wechatPay.pay(created.payment_order.out_trade_no, { amount: 100 });
+    const manager = await api.ok('POST', '/auth/staff/login', { body: { login: 'manager', password: 'demo' } });
+    const held = (await api.ok('GET', '/suspense', { token: manager.access_token })).items.find((x: { open: number; work_order_id: number | null }) => x.open === 100 && x.work_order_id === woId);
+    expect(held).toBeDefined();
+    const { page, context, errors } = await phonePage(browser, `${stack.demoUrl}?lang=en#/s/office`, { session: { key: STAFF_SESSION_KEY, value: asSession(manager) } });
+    const row = page.locator(`[data-testid=suspense-row][data-seq="${held.seq}"]`);
+    await waitAttr(row, 'data-open', '100');
+    expect(await row.getByTestId('suspense-wo').inputValue()).toBe(String(woId));
+    const seen = watch(page, new RegExp(`^/api/v1/suspense/${held.seq}/apply$`));
+    await row.getByTestId('suspense-apply').dblclick();
+    await waitText(page.locator('#toast'), new RegExp(`¥1\\.00 applied to work order ${woId}`));
+    await page.locator(`[data-testid=suspense-row][data-seq="${held.seq}"]`).waitFor({ state: 'detached' });
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(new Set(seen.map((x) => x.key)).size).toBe(1);
+    expect(seen[0]!.key).toMatch(/^apply-[0-9a-f]{32}$/);
+    const pay = await api.ok('GET', `/work-orders/${woId}/payments`, { token: manager.access_token });
+    expect(pay.ledger.filter((e: { kind: string }) => e.kind === 'charge')).toEqual([expect.objectContaining({ amount: 100 })]);
+    expect(pay.paid).toBe(100);
+    expect(due).toBeGreaterThan(100);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -193,18 +193,18 @@ export async function runJourney(o: JourneyOptions): Promise<JourneyResult> {
   return { woId, number, total: q1.total.amount, customerPage: c, staffPage: s, errors: [...customer.errors, ...staff.errors] };
 }
 
-async function login(s: Page, who: string): Promise<void> {
+export async function login(s: Page, who: string): Promise<void> {
   await s.getByTestId(`staff-login-${who}`).click();
   await s.locator(`[data-testid=staff-who][data-roles*="${who}"]`).waitFor();
 }
 
-async function switchUser(s: Page, who: string, woId: number): Promise<void> {
+export async function switchUser(s: Page, who: string, woId: number): Promise<void> {
   await s.getByTestId('staff-switch').first().click();
   await ready(s);
   await login(s, who);
   await go(s, `#/s/wo/${woId}`);
 }
 
-function escape(s: string): string {
+export function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

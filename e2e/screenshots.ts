@@ -6,10 +6,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import type { Page } from 'playwright-core';
 import { startDemo } from '../scripts/demo-stack';
 import { startLocalS3 } from '../bff/test/s3';
 import { launch } from './browser';
 import { runJourney } from './journey';
+import { runManager } from './manager';
 
 const OUT = path.resolve(__dirname, '..', 'docs', 'screenshots');
 
@@ -33,19 +35,20 @@ async function main(): Promise<void> {
   const stack = await startDemo({ port: 0, odooPort: 0, pgliteDir: 'memory://', logLevel: 'error', env: s3.env() });
   const browser = await launch();
   try {
-    await runJourney({
+    const o = {
       stack,
       browser,
       lang,
-      step: (s) => process.stdout.write(`· ${s}\n`),
-      shot: async (page, name) => {
+      step: (s: string) => process.stdout.write(`· ${s}\n`),
+      shot: async (page: Page, name: string) => {
         // The toast would cover the subject; a moment for layout to settle.
         await page.evaluate(() => document.getElementById('toast')?.setAttribute('hidden', ''));
         await page.waitForTimeout(150);
         await page.screenshot({ path: path.join(OUT, `${name}.png`) });
         process.stdout.write(`  docs/screenshots/${name}.png\n`);
       },
-    });
+    } as const;
+    await runManager(o, await runJourney(o));
   } finally {
     await browser.close();
     await stack.close('screenshots done');

@@ -82,7 +82,8 @@ export async function startDemo(opts: DemoOptions): Promise<DemoStack> {
   const odoo = await listenWithFallback((port) => startOdooMock({ port, host: '127.0.0.1' }), opts.odooPort ?? 8069);
   const wechat = await startWechatMock();
   const port = await pickPort(opts.port ?? 3000);
-  const wechatPay = await startWechatPayMock({ appid: wechat.appId });
+  // WeChat confirms a refund a moment later by its notification, as it does for real: the page shows pending → succeeded.
+  const wechatPay = await startWechatPayMock({ appid: wechat.appId, autoCompleteRefundsMs: 1500 });
   const config = loadConfig({
     ...process.env,
     ...opts.env,

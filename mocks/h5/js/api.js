@@ -35,8 +35,8 @@ export const session = {
   },
 };
 
-async function send(method, path, { body, token, headers = {} }) {
-  const h = { accept: 'application/json, application/problem+json', ...headers };
+async function send(method, path, { body, token, headers = {}, accept = 'application/json' }) {
+  const h = { accept: `${accept}, application/problem+json`, ...headers };
   if (token) h.authorization = `Bearer ${token}`;
   if (body !== undefined) h['content-type'] = 'application/json';
   let res;
@@ -47,6 +47,8 @@ async function send(method, path, { body, token, headers = {} }) {
   } catch (e) {
     throw new ApiError(0, { title: 'network', detail: e instanceof Error ? e.message : String(e) });
   }
+  // A file (a CSV report): the bytes and the server's file name; a refusal is still problem+json.
+  if (res.ok && accept !== 'application/json') return { status: res.status, blob: await res.blob(), filename: fileName(res.headers.get('Content-Disposition')) };
   const text = await res.text();
   let data = null;
   if (text) {
@@ -60,6 +62,11 @@ async function send(method, path, { body, token, headers = {} }) {
   return { status: res.status, body: data, replayed: res.headers.get('Idempotent-Replayed') === 'true', etag: res.headers.get('ETag') };
 }
 
+function fileName(disposition) {
+  const m = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition ?? '');
+  return m ? decodeURIComponent(m[1]) : 'download';
+}
+
 /**
  * `call('staff', 'POST', '/work-orders/3/transitions', {body, key, ifMatch})`. An expired access token is refreshed
  * once with the refresh token (rotation: the new pair is stored); a failed refresh ends the session.
@@ -70,7 +77,7 @@ export async function call(who, method, path, opts = {}) {
   if (opts.key) headers['Idempotency-Key'] = opts.key;
   if (opts.ifMatch !== undefined && opts.ifMatch !== null) headers['If-Match'] = `"${opts.ifMatch}"`;
   try {
-    return await send(method, path, { body: opts.body, token: s?.access, headers });
+    return await send(method, path, { body: opts.body, token: s?.access, headers, accept: opts.accept });
   } catch (e) {
     if (!(e instanceof ApiError) || e.status !== 401 || !s?.refresh) throw e;
     let fresh;
@@ -81,8 +88,23 @@ export async function call(who, method, path, opts = {}) {
       throw e;
     }
     session.set(who, fresh.body);
-    return send(method, path, { body: opts.body, token: fresh.body.access_token, headers });
+    return send(method, path, { body: opts.body, token: fresh.body.access_token, headers, accept: opts.accept });
   }
+}
+
+/** GET a file (`accept`, e.g. text/csv) and hand it to the browser as a download through a blob: URL. */
+export async function download(who, path, accept) {
+  const r = await call(who, 'GET', path, { accept });
+  const url = URL.createObjectURL(r.blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = r.filename;
+  a.hidden = true;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  return r;
 }
 
 /** Which optional API areas exist on this server (from /openapi.json), so their panels appear when they ship. */

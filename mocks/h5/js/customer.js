@@ -1,10 +1,10 @@
-import { call, session } from './api.js';
+import { apiPaths, call, session } from './api.js';
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
 import { dateTime, money } from './format.js';
 import { actionButton, field, openSheet, section, toast } from './ui.js';
 import { amounts, payments, progress, quoteCard, statusChip, timeline, woRow } from './components.js';
-import { panelsFor } from './panels.js';
+import { myPayments, panelsFor } from './panels.js';
 
 const C = 'customer';
 const get = (path) => call(C, 'GET', path).then((r) => r.body);
@@ -254,10 +254,15 @@ function openPaySheet(created, ctx) {
 export async function history(root, _params, ctx) {
   if (!session.get(C)) return ctx.navigate('#/c');
   const orders = (await get('/work-orders?limit=100')).items;
+  const extra = await panelsFor('customer-history', { who: C });
+  if ((await apiPaths()).has('/payments')) {
+    // The ledger's own history (GET /payments): newest first, a page at a time.
+    mount(root, h('a', { href: '#/c', class: 'back', testid: 'back' }, `‹ ${t('common.back')}`), section(t('history.title'), 'history-orders', orders.length ? orders.map((w) => woRow(w, `#/c/wo/${w.id}`)) : h('p', { class: 'muted' }, t('common.none'))), await myPayments(), ...extra);
+    return;
+  }
   const withMoney = orders.filter((w) => w.total.amount > 0);
   const pays = await Promise.all(withMoney.map((w) => get(`/work-orders/${w.id}/payments`).then((p) => ({ w, p }))));
   const rows = pays.flatMap(({ w, p }) => p.ledger.map((e) => ({ w, e }))).sort((a, b) => (a.e.at < b.e.at ? 1 : -1));
-  const extra = await panelsFor('customer-history', { who: C });
   mount(
     root,
     h('a', { href: '#/c', class: 'back', testid: 'back' }, `‹ ${t('common.back')}`),

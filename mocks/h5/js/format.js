@@ -38,3 +38,8 @@ export const FLOW = ['draft', 'checkin', 'diagnosing', 'quoted', 'in_progress', 
 export function qty(n) {
   return Number.isInteger(n) ? String(n) : String(Math.round(n * 1000) / 1000);
 }
+
+/** A calendar day `YYYY-MM-DD` in the demo shop's time zone (Asia/Shanghai), `offset` days from today. */
+export function shopDay(offset = 0) {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(Date.now() + offset * 86_400_000));
+}

@@ -11,6 +11,7 @@ const ROUTES = [
   [/^#\/c\/wo\/(\d+)$/, customer.workOrder],
   [/^#\/s$/, staff.home],
   [/^#\/s\/wo\/(\d+)$/, staff.workOrder],
+  [/^#\/s\/office$/, staff.office],
 ];
 
 const app = document.getElementById('app');

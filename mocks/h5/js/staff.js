@@ -1,10 +1,10 @@
-import { call, session } from './api.js';
+import { apiPaths, call, session } from './api.js';
 import { h, mount } from './dom.js';
 import { t } from './i18n.js';
 import { dateTime, money, parseMoney, qty } from './format.js';
 import { actionButton, field, section, toast } from './ui.js';
 import { amounts, payments, quoteCard, rolesText, statusChip, timeline, woRow } from './components.js';
-import { panelsFor, pendingNote } from './panels.js';
+import { PANELS, panelsFor, pendingNote } from './panels.js';
 
 const S = 'staff';
 const get = (path) => call(S, 'GET', path).then((r) => r.body);
@@ -62,12 +62,27 @@ export async function home(root, _params, ctx) {
       search,
       page.items.length ? page.items.map((w) => woRow(w, `#/s/wo/${w.id}`)) : h('p', { class: 'muted' }, t('staff.list.empty')),
     ),
+    (await hasOffice(user)) ? h('a', { class: 'tile', href: '#/s/office', testid: 'go-office' }, h('strong', {}, t('office.title')), h('span', { class: 'muted' }, t('office.sub'))) : null,
     can(user, ['manager']) ? await failedJobs(ctx) : null,
     ...(await panelsFor('staff-home', { who: S, roles: user.roles, rerender: ctx.rerender })),
     await pendingNote(),
   );
   const sig = (items) => JSON.stringify(items.map((w) => [w.id, w.revision]));
   ctx.poll(async () => sig((await get(`/work-orders?${qs}`)).items), sig(page.items));
+}
+
+/** Whether any back-office panel (reports, payment history, suspense) is on this server for this person. */
+async function hasOffice(user) {
+  const paths = await apiPaths();
+  return PANELS.some((p) => p.where.includes('staff-office') && p.paths.every((x) => paths.has(x)) && (!p.roles || can(user, p.roles)));
+}
+
+/** The back office: reports (with CSV), the payment history and suspense, as this person's roles allow. */
+export async function office(root, _params, ctx) {
+  const s = session.get(S);
+  if (!s) return ctx.navigate('#/s');
+  const panels = (await panelsFor('staff-office', { who: S, roles: s.user.roles, rerender: ctx.rerender })).filter(Boolean);
+  mount(root, h('a', { href: '#/s', class: 'back', testid: 'back' }, `‹ ${t('common.back')}`), whoCard(s.user, ctx), ...(panels.length ? panels : [h('p', { class: 'muted' }, t('office.none'))]));
 }
 
 function whoCard(user, ctx) {
