@@ -33,9 +33,9 @@ async function main(): Promise<void> {
         writeSection(`Odoo transport and BFF overhead (${where})`, await benchTransport(env, { n, ladder }));
       }
       if (wants('workorders')) {
-        const ladder = env.real ? [10, 25, 50, 75, 100].filter((r) => r <= cap) : [250, 500, 750, 1000, 1500, 2000];
+        const ladder = env.real ? [5, 10, 15, 20, 30, 40, 50, 75, 100].filter((r) => r <= cap) : [250, 500, 750, 1000, 1500, 2000];
         const rate = env.real ? Math.min(cap, 70) : 500;
-        writeSection(`Work orders through the BFF vs direct Odoo calls (${where})`, await benchWorkOrders(env, { n, rate, ladder }));
+        writeSection(`Work orders through the BFF vs direct Odoo calls (${where})`, await benchWorkOrders(env, { n, rate, ladder, relative: env.real }));
       }
       if (wants('parts')) {
         writeSection(`Parts issue: one keyed Odoo call vs the multi-call RPC flow (${where})`, await benchParts(env, { n }));

@@ -19,7 +19,10 @@ export interface BenchEnv {
 
 /** Starts a child process and resolves with the first stdout match of `ready` (its URL). */
 export function spawnReady(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), ...args], { cwd: path.join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_PROFILE_DIR: the BFF runs under `node --cpu-prof` (a .cpuprofile per process there, for DevTools).
+  const profile = process.env.BENCH_PROFILE_DIR && args[0] === 'bff/src/server.ts';
+  const argv = profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, '--import', 'tsx', ...args] : [require.resolve('tsx/cli'), ...args];
+  const child = spawn(process.execPath, argv, { cwd: path.join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let started = false;

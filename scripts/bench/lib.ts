@@ -102,10 +102,26 @@ export async function maxRate(fn: () => Promise<unknown>, ladder: number[], dura
   for (const rate of ladder) {
     await cooldown();
     const r = await openLoop(fn, { rate, durationS, maxInFlight: rate * 2 });
-    if (r.backlog || r.p99 > 1000) break;
+    if (r.backlog || r.p99 > 1000) {
+      // The server may still be working off the step that failed: let it drain before anything else is measured.
+      await drain(fn);
+      break;
+    }
     best = { rate, at: r };
   }
   return best;
+}
+
+/** Waits (up to 60 s) until three calls in a row answer within 50 ms: the server's queue is empty again. */
+export async function drain(fn: () => Promise<unknown>): Promise<void> {
+  const until = Date.now() + 60_000;
+  let fast = 0;
+  while (fast < 3 && Date.now() < until) {
+    await cooldown(500);
+    const t0 = now();
+    await fn().catch(() => undefined);
+    fast = now() - t0 < 50 ? fast + 1 : 0;
+  }
 }
 
 export function machine(): string {
