@@ -176,3 +176,41 @@ export function expectProblem(r: { status: number; headers: Headers; body: any }
   if (code) expect(r.body.code).toBe(code);
   expect(JSON.stringify(r.body)).not.toMatch(/Traceback|\.py"|at .*\.ts:\d+/);
 }
+
+/** Polls `fn` every 50 ms until it returns something truthy (then returns it) or `ms` pass (then throws). */
+export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > until) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * A new customer's work order in repair with a confirmed one-line labor quote of `unitPrice` minor units (tax
+ * included): what the payment tests pay, refund and settle. `who` keeps customers, phones and plates apart per suite.
+ */
+export async function payableWorkOrder(
+  h: Harness,
+  staff: { advisor: string; technician: string },
+  who: { login: string; phone: string; plate: string },
+  unitPrice = 15000,
+): Promise<{ id: number; token: string }> {
+  const ok = <R extends { status: number; text: string }>(step: string, r: R): R => {
+    if (r.status >= 300) throw new Error(`payableWorkOrder: ${step} → ${r.status} ${r.text}`);
+    return r;
+  };
+  const me = await h.customerLogin(who.login, `phone-${who.phone}`);
+  const v = ok('vehicle', await h.req('POST', '/api/v1/vehicles', { token: me.access_token, body: { plate_no: who.plate } }));
+  const wo = ok('open', await h.req('POST', '/api/v1/work-orders', { token: staff.advisor, body: { customer_id: me.user.customer_id, vehicle_id: v.body.id, checkin: true } }));
+  const id = wo.body.id as number;
+  const base = `/api/v1/work-orders/${id}`;
+  ok('diagnose', await h.req('POST', `${base}/transitions`, { token: staff.technician, body: { action: 'start_diagnosis' } }));
+  ok('quote', await h.req('POST', `${base}/quotes`, { token: staff.advisor, body: { lines: [{ kind: 'labor', description: 'Service', qty: 1, unit_price: unitPrice }] } }));
+  ok('send', await h.req('POST', `${base}/quotes/1/send`, { token: staff.advisor }));
+  ok('confirm', await h.req('POST', `${base}/quotes/1/confirm`, { token: me.access_token }));
+  ok('repair', await h.req('POST', `${base}/transitions`, { token: staff.technician, body: { action: 'start_repair' } }));
+  return { id, token: me.access_token };
+}

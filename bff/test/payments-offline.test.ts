@@ -3,19 +3,9 @@
  * audit in one transaction; Odoo registers and audits it through settlement. The amount-due check runs under the work
  * order's lock — proven concurrently on PostgreSQL (DATABASE_URL), since PGlite is one connection.
  */
-import { startHarness, expectProblem, type Harness } from './harness';
+import { startHarness, expectProblem, payableWorkOrder as newPayableWorkOrder, waitFor, type Harness } from './harness';
 
 const databaseUrl = process.env.DATABASE_URL || undefined;
-
-const waitFor = async <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 function suite(name: string, opts: { databaseUrl?: string }) {
   describe(name, () => {
@@ -35,19 +25,9 @@ function suite(name: string, opts: { databaseUrl?: string }) {
     });
 
     /** A work order with a confirmed labor quote of `unitPrice` minor units (tax included), in progress. */
-    async function payableWorkOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
+    function payableWorkOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
       n++;
-      const me = await h.customerLogin(`off-${name.length}-${n}`, `phone-1360000${String(1000 + n)}`);
-      const v = await h.req('POST', '/api/v1/vehicles', { token: me.access_token, body: { plate_no: `粤R${String(40000 + n)}` } });
-      const wo = await h.req('POST', '/api/v1/work-orders', { token: advisor, body: { customer_id: me.user.customer_id, vehicle_id: v.body.id, checkin: true } });
-      const id = wo.body.id as number;
-      await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_diagnosis' } });
-      await h.req('POST', `/api/v1/work-orders/${id}/quotes`, { token: advisor, body: { lines: [{ kind: 'labor', description: 'Service', qty: 1, unit_price: unitPrice }] } });
-      await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/send`, { token: advisor });
-      const c = await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/confirm`, { token: me.access_token });
-      if (c.status !== 200) throw new Error(`confirm: ${c.status} ${c.text}`);
-      await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_repair' } });
-      return { id, token: me.access_token };
+      return newPayableWorkOrder(h, { advisor, technician }, { login: `off-${name.length}-${n}`, phone: `1360000${String(1000 + n)}`, plate: `粤R${String(40000 + n)}` }, unitPrice);
     }
 
     const offline = (id: number, token: string, body: unknown, key = `off-${id}-${Math.random()}`) =>

@@ -1,14 +1,4 @@
-import { startHarness, expectProblem, type Harness } from './harness';
-
-const waitFor = async <T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { startHarness, expectProblem, payableWorkOrder as newPayableWorkOrder, waitFor, type Harness } from './harness';
 
 describe('WeChat Pay: payment, notification, ledger, settlement', () => {
   let h: Harness;
@@ -31,18 +21,9 @@ describe('WeChat Pay: payment, notification, ledger, settlement', () => {
     )).rows;
 
   /** A customer's work order with a confirmed 150.00 labor quote, in progress. */
-  async function payableWorkOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
+  function payableWorkOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
     n++;
-    const me = await h.customerLogin(`pay-${n}`, `phone-1350000${String(1000 + n)}`);
-    const v = await h.req('POST', '/api/v1/vehicles', { token: me.access_token, body: { plate_no: `粤Q${String(30000 + n)}` } });
-    const wo = await h.req('POST', '/api/v1/work-orders', { token: advisor, body: { customer_id: me.user.customer_id, vehicle_id: v.body.id, checkin: true } });
-    const id = wo.body.id as number;
-    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_diagnosis' } });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes`, { token: advisor, body: { lines: [{ kind: 'labor', description: 'Service', qty: 1, unit_price: unitPrice }] } });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/send`, { token: advisor });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/confirm`, { token: me.access_token });
-    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_repair' } });
-    return { id, token: me.access_token };
+    return newPayableWorkOrder(h, { advisor, technician }, { login: `pay-${n}`, phone: `1350000${String(1000 + n)}`, plate: `粤Q${String(30000 + n)}` }, unitPrice);
   }
 
   const pay = (id: number, token: string, key = `pay-${id}-${Math.random()}`) => h.req('POST', `/api/v1/work-orders/${id}/payments/wechat`, { token, headers: { 'idempotency-key': key } });

@@ -7,17 +7,7 @@ import { callKw } from '../../mocks/odoo/orm/orm';
 import { runReconcile } from '../../scripts/reconcile';
 import type { Db } from '../src/store/db';
 import { verifyLedger } from '../src/store/ledger-verify';
-import { startHarness, type Harness } from './harness';
-
-const waitFor = async <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 15_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { startHarness, payableWorkOrder, waitFor, type Harness } from './harness';
 
 const borrow = (db: Db): Db => ({ kind: db.kind, query: (s, p) => db.query(s, p), exec: (s) => db.exec(s), transaction: (fn, o) => db.transaction(fn, o), ping: () => db.ping(), close: async () => undefined });
 
@@ -37,18 +27,9 @@ describe('reconcile: Odoo adds up to the ledger for every work order', () => {
     await h.close();
   });
 
-  async function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
+  function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
     n++;
-    const me = await h.customerLogin(`rc-${n}`, `phone-1310000${String(1000 + n)}`);
-    const v = await h.req('POST', '/api/v1/vehicles', { token: me.access_token, body: { plate_no: `粤V${String(80000 + n)}` } });
-    const wo = await h.req('POST', '/api/v1/work-orders', { token: advisor, body: { customer_id: me.user.customer_id, vehicle_id: v.body.id, checkin: true } });
-    const id = wo.body.id as number;
-    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_diagnosis' } });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes`, { token: advisor, body: { lines: [{ kind: 'labor', description: 'Service', qty: 1, unit_price: unitPrice }] } });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/send`, { token: advisor });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/confirm`, { token: me.access_token });
-    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_repair' } });
-    return { id, token: me.access_token };
+    return payableWorkOrder(h, { advisor, technician }, { login: `rc-${n}`, phone: `1310000${String(1000 + n)}`, plate: `粤V${String(80000 + n)}` }, unitPrice);
   }
   const key = () => `k-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const post = (path: string, token: string, body?: unknown) => h.req('POST', path, { token, body, headers: { 'idempotency-key': key() } });
@@ -57,7 +38,7 @@ describe('reconcile: Odoo adds up to the ledger for every work order', () => {
     const code = await runReconcile({ RECONCILE_JSON: '0' }, (t) => lines.push(t), { open: async () => borrow(h.bff.container.db), odoo: h.bff.container.odoo });
     return { code, text: lines.join('\n') };
   };
-  const settled = async () => waitFor(async () => (await h.bff.container.db.query("SELECT 1 FROM settlement_outbox WHERE state <> 'settled'")).rows.length === 0);
+  const settled = async () => waitFor(async () => (await h.bff.container.db.query("SELECT 1 FROM settlement_outbox WHERE state <> 'settled'")).rows.length === 0, 15_000);
 
   it('payments, refunds and an applied suspense entry → exit 0; an Odoo payment without a ledger row → exit 1 naming the work order', async () => {
     // WeChat, partly refunded as goodwill

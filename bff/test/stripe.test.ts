@@ -4,20 +4,10 @@
  * records refunds per refund id (charge.refunded's amount_refunded is cumulative). Outbound calls go to a local stub
  * the real SDK is pointed at; events are signed with the SDK's generateTestHeaderString.
  */
-import { startHarness, expectProblem, type Harness } from './harness';
+import { startHarness, expectProblem, payableWorkOrder, waitFor, type Harness } from './harness';
 import { startStripeStub, type StripeStub } from './stripe-stub';
 
 const WHSEC = 'whsec_testsecret0123456789';
-
-const waitFor = async <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
 
 describe('Stripe: PaymentIntent, webhook, refunds per refund id', () => {
   let h: Harness;
@@ -37,18 +27,9 @@ describe('Stripe: PaymentIntent, webhook, refunds per refund id', () => {
     await stub.close();
   });
 
-  async function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
+  function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
     n++;
-    const me = await h.customerLogin(`st-${n}`, `phone-1380000${String(1000 + n)}`);
-    const v = await h.req('POST', '/api/v1/vehicles', { token: me.access_token, body: { plate_no: `粤T${String(60000 + n)}` } });
-    const wo = await h.req('POST', '/api/v1/work-orders', { token: advisor, body: { customer_id: me.user.customer_id, vehicle_id: v.body.id, checkin: true } });
-    const id = wo.body.id as number;
-    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_diagnosis' } });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes`, { token: advisor, body: { lines: [{ kind: 'labor', description: 'Service', qty: 1, unit_price: unitPrice }] } });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/send`, { token: advisor });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/confirm`, { token: me.access_token });
-    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_repair' } });
-    return { id, token: me.access_token };
+    return payableWorkOrder(h, { advisor, technician }, { login: `st-${n}`, phone: `1380000${String(1000 + n)}`, plate: `粤T${String(60000 + n)}` }, unitPrice);
   }
 
   const createIntent = (id: number, token: string) => h.req('POST', `/api/v1/work-orders/${id}/payments/stripe`, { token, headers: { 'idempotency-key': `st-${id}-${Math.random()}` } });

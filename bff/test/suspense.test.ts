@@ -4,17 +4,7 @@
  * confirms). `ledger:verify` checks the balances afterwards.
  */
 import { verifyLedger } from '../src/store/ledger-verify';
-import { startHarness, expectProblem, type Harness } from './harness';
-
-const waitFor = async <T>(fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000): Promise<T> => {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-};
+import { startHarness, expectProblem, payableWorkOrder, waitFor, type Harness } from './harness';
 
 describe('suspense: list, apply, refund', () => {
   let h: Harness;
@@ -32,18 +22,9 @@ describe('suspense: list, apply, refund', () => {
     await h.close();
   });
 
-  async function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
+  function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
     n++;
-    const me = await h.customerLogin(`sp-${n}`, `phone-1390000${String(1000 + n)}`);
-    const v = await h.req('POST', '/api/v1/vehicles', { token: me.access_token, body: { plate_no: `粤U${String(70000 + n)}` } });
-    const wo = await h.req('POST', '/api/v1/work-orders', { token: advisor, body: { customer_id: me.user.customer_id, vehicle_id: v.body.id, checkin: true } });
-    const id = wo.body.id as number;
-    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_diagnosis' } });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes`, { token: advisor, body: { lines: [{ kind: 'labor', description: 'Service', qty: 1, unit_price: unitPrice }] } });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/send`, { token: advisor });
-    await h.req('POST', `/api/v1/work-orders/${id}/quotes/1/confirm`, { token: me.access_token });
-    await h.req('POST', `/api/v1/work-orders/${id}/transitions`, { token: technician, body: { action: 'start_repair' } });
-    return { id, token: me.access_token };
+    return payableWorkOrder(h, { advisor, technician }, { login: `sp-${n}`, phone: `1390000${String(1000 + n)}`, plate: `粤U${String(70000 + n)}` }, unitPrice);
   }
 
   /** a WeChat payment of the wrong amount: suspense; returns its ledger seq */
