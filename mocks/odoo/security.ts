@@ -1,3 +1,4 @@
+import type { RecordRule } from './orm/types';
 /**
  * Groups of the mock (xml id, name, category, implied groups), mirroring base/stock and
  * odoo-addons/drmoto_workshop/security/drmoto_security.xml. ACLs live on each model (ModelDef.acl),
@@ -43,3 +44,11 @@ export const GROUPS: GroupDef[] = [
   },
   { xmlid: 'drmoto_workshop.group_drmoto_integration', name: 'Integration (BFF)', category: 'Workshop', implied: ['drmoto_workshop.group_drmoto_manager'] },
 ];
+
+/**
+ * The multi-company record rule every company-owned model carries in Odoo (`[('company_id', 'in', company_ids)]`,
+ * global, all operations).
+ */
+export function companyRule(name: string): RecordRule {
+  return { name, perms: ['read', 'write', 'create', 'unlink'], domain: (env) => [['company_id', 'in', env.companyIds()]] };
+}

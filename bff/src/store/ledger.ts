@@ -41,28 +41,8 @@ export interface LedgerEntryInput {
   payloadHash: string;
 }
 
-export interface LedgerEntry {
-  seq: number;
-  /** UTC with microseconds, as stored and hashed. */
-  createdAt: string;
-  kind: LedgerKind;
-  amount: number;
-  currency: string;
-  shopId: number;
-  warehouseId: number;
-  merchantAccount: string;
-  channel: LedgerChannel;
-  ref: string;
-  providerTxnId: string | null;
-  providerRefundId: string | null;
-  providerEventId: string | null;
-  sourceSeq: number | null;
-  workOrderId: number | null;
-  paymentOrderId: number | null;
-  actor: string;
-  reason: string | null;
-  payloadHash: string;
-  prevHash: string;
+/** A stored row: every hashed column (domain/ledger-hash) plus the hash itself. */
+export interface LedgerEntry extends LedgerHashInput {
   hash: string;
 }
 

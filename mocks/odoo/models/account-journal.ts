@@ -8,6 +8,7 @@
 import type { Env } from '../orm/orm';
 import type { ModelDef, Row } from '../orm/types';
 import { internalEnv, validationError } from './drmoto-wo-common';
+import { companyRule } from '../security';
 
 export const JOURNAL = 'account.journal';
 
@@ -88,10 +89,6 @@ export const accountJournal: ModelDef = {
   sqlConstraints: [{ name: 'code_company_uniq', unique: ['company_id', 'code'], message: 'Journal codes must be unique per company.' }],
   acl: { 'base.group_user': 'r', 'base.group_system': 'rwcu' },
   rules: [
-    {
-      name: 'Journal multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Journal multi-company'),
   ],
 };

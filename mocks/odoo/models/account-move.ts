@@ -15,7 +15,8 @@ import type { ModelDef, Row } from '../orm/types';
 import { computeAll, currencyRounding, floatRound, monetaryColumn } from './account-tax';
 import { CHANNELS } from './account-journal';
 import { woRounding } from './drmoto-work-order-amounts';
-import { internalEnv, isInternal, QUOTE, validationError, WO } from './drmoto-wo-common';
+import { guardAccountRecords, internalEnv, isInternal, QUOTE, validationError, WO } from './drmoto-wo-common';
+import { companyRule } from '../security';
 
 export const MOVE = 'account.move';
 export const MOVE_LINE = 'account.move.line';
@@ -147,10 +148,7 @@ export function postMove(env: Env, moveId: number): void {
 const MOVE_FREE = new Set(['narration']);
 
 function guardMove(env: Env, moves: Row[], what: string): void {
-  if (isInternal(env)) return;
-  const linked = moves.find((m) => m.drmoto_work_order_id !== null);
-  if (linked) throw validationError(`${String(linked.name)} belongs to a work order: its ${what} change only through the work order's actions`);
-  if (moves.some((m) => m.state === 'posted')) throw new UserError('You cannot modify a posted entry of this journal.');
+  guardAccountRecords(env, moves, what, 'You cannot modify a posted entry of this journal.');
 }
 
 export const accountMove: ModelDef = {
@@ -237,11 +235,7 @@ export const accountMove: ModelDef = {
     'base.group_system': 'rwcu',
   },
   rules: [
-    {
-      name: 'Account Entry',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Account Entry'),
   ],
 };
 
@@ -334,10 +328,6 @@ export const accountMoveLine: ModelDef = {
     'base.group_system': 'rwcu',
   },
   rules: [
-    {
-      name: 'Entry lines',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Entry lines'),
   ],
 };

@@ -15,7 +15,8 @@ import type { ModelDef, Row } from '../orm/types';
 import { currencyRounding, floatRound, monetaryColumn } from './account-tax';
 import { CHANNELS } from './account-journal';
 import { MOVE, movesOfWorkOrder, nextName, PARTIAL, recomputeMove } from './account-move';
-import { internalEnv, isInternal, validationError, WO } from './drmoto-wo-common';
+import { guardAccountRecords, internalEnv, isInternal, validationError, WO } from './drmoto-wo-common';
+import { companyRule } from '../security';
 
 export const PAYMENT = 'account.payment';
 
@@ -127,10 +128,7 @@ const READONLY_PARTIAL = "partial reconciliations are made by the work order's a
 const PAYMENT_FREE = new Set(['ref']);
 
 function guardPayment(env: Env, rows: Row[], what: string): void {
-  if (isInternal(env)) return;
-  const linked = rows.find((p) => p.drmoto_work_order_id !== null);
-  if (linked) throw validationError(`${String(linked.name)} belongs to a work order: its ${what} change only through the work order's actions`);
-  if (rows.some((p) => p.state === 'posted')) throw new UserError('Only a draft payment can be changed or deleted.');
+  guardAccountRecords(env, rows, what, 'Only a draft payment can be changed or deleted.');
 }
 
 export const accountPayment: ModelDef = {
@@ -221,11 +219,7 @@ export const accountPayment: ModelDef = {
     'base.group_system': 'rwcu',
   },
   rules: [
-    {
-      name: 'Payment multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Payment multi-company'),
   ],
 };
 
@@ -259,10 +253,6 @@ export const accountPartialReconcile: ModelDef = {
     'base.group_system': 'r',
   },
   rules: [
-    {
-      name: 'Partial reconcile multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Partial reconcile multi-company'),
   ],
 };

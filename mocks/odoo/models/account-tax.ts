@@ -6,6 +6,7 @@
 import { UserError } from '../errors';
 import type { Env } from '../orm/orm';
 import type { ModelDef, Row } from '../orm/types';
+import { companyRule } from '../security';
 
 /** Python 2's round (odoo.tools.float_utils.round): half away from zero. */
 function pyRound(f: number): number {
@@ -219,10 +220,6 @@ export const accountTax: ModelDef = {
   // account: group_account_invoice / readonly read, group_account_manager full; internal users read taxes
   acl: { 'base.group_user': 'r', 'base.group_system': 'rwcu' },
   rules: [
-    {
-      name: 'Tax multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Tax multi-company'),
   ],
 };

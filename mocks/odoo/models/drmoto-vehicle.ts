@@ -4,6 +4,7 @@ import type { Env } from '../orm/orm';
 import type { ModelDef } from '../orm/types';
 import { cleanPlate, cleanVin, isValidPlate, isValidVin } from '../normalize';
 import { actorGuarded, checkStaffRole, forbidden, getActor } from './drmoto-actor';
+import { companyRule } from '../security';
 
 function cleanVals(vals: Record<string, unknown>): void {
   if ('vin' in vals) vals.vin = cleanVin(vals.vin);
@@ -128,10 +129,6 @@ export const drmotoVehicle: ModelDef = {
     'drmoto_workshop.group_drmoto_manager': 'rwcu',
   },
   rules: [
-    {
-      name: 'Vehicle: multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Vehicle: multi-company'),
   ],
 };

@@ -168,3 +168,15 @@ export const stateOf = (row: Row): string => String(row.state ?? '');
 export function validationError(message: string): UserError {
   return new UserError(`DRM_VALIDATION: ${message}`);
 }
+
+/**
+ * The addon's guard on journal entries and payments (account_move.py / account_payment.py `_drmoto_guard`): a record
+ * linked to a work order changes only through the work order's actions; a posted one not at all (Odoo's own rule,
+ * with `postedMessage`). The actions themselves run internally and pass.
+ */
+export function guardAccountRecords(env: Env, rows: Row[], what: string, postedMessage: string): void {
+  if (isInternal(env)) return;
+  const linked = rows.find((r) => r.drmoto_work_order_id !== null);
+  if (linked) throw validationError(`${String(linked.name)} belongs to a work order: its ${what} change only through the work order's actions`);
+  if (rows.some((r) => r.state === 'posted')) throw new UserError(postedMessage);
+}

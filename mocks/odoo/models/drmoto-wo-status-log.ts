@@ -2,6 +2,7 @@
 import type { ModelDef } from '../orm/types';
 import { forbidden } from './drmoto-actor';
 import { ACTOR_KINDS, LOG_EVENTS } from './drmoto-wo-common';
+import { companyRule } from '../security';
 
 export const drmotoWoStatusLog: ModelDef = {
   name: 'drmoto.wo.status.log',
@@ -40,10 +41,6 @@ export const drmotoWoStatusLog: ModelDef = {
     'drmoto_workshop.group_drmoto_user': 'r',
   },
   rules: [
-    {
-      name: 'Work order status log: multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Work order status log: multi-company'),
   ],
 };

@@ -17,6 +17,7 @@ import { forbidden, getActor } from './drmoto-actor';
 import { requestKey, staffHasRole } from './drmoto-work-order-actions';
 import { actorFields, ACTOR_KINDS, contextStr, validationError, WO } from './drmoto-wo-common';
 import { formatDatetime } from '../orm/values';
+import { companyRule } from '../security';
 
 export const MEDIA = 'drmoto.work.order.media';
 export const MEDIA_KINDS: Array<[string, string]> = [
@@ -82,11 +83,7 @@ export const drmotoWorkOrderMedia: ModelDef = {
     'drmoto_workshop.group_drmoto_manager': 'rwu',
   },
   rules: [
-    {
-      name: 'Work order media: multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Work order media: multi-company'),
   ],
 };
 

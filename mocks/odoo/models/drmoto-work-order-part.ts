@@ -7,6 +7,7 @@
 import type { Env } from '../orm/orm';
 import type { ModelDef, Row } from '../orm/types';
 import { PART, QUOTE, QUOTE_LINE, WO, WO_STATES } from './drmoto-wo-common';
+import { companyRule } from '../security';
 
 export const PART_SOURCES: Array<[string, string]> = [
   ['quote', 'Quote'],
@@ -179,10 +180,6 @@ export const drmotoWorkOrderPart: ModelDef = {
     'drmoto_workshop.group_drmoto_user': 'r',
   },
   rules: [
-    {
-      name: 'Work order part: multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Work order part: multi-company'),
   ],
 };

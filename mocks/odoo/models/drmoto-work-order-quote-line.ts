@@ -9,6 +9,7 @@ import type { ModelDef, Row } from '../orm/types';
 import { computeAll, floatRound, monetaryColumn } from './account-tax';
 import { checkQuoteEditable, lockedError, recomputeQuote } from './drmoto-work-order-quote';
 import { pyFloat, QUOTE, QUOTE_LINE, recordAudit, WO } from './drmoto-wo-common';
+import { companyRule } from '../security';
 
 const quoteRow = (env: Env, id: unknown): Row | undefined => (typeof id === 'number' ? env.model(QUOTE).sudo().row(id) : undefined);
 const woRow = (env: Env, id: unknown): Row | undefined => (typeof id === 'number' ? env.model(WO).sudo().row(id) : undefined);
@@ -219,10 +220,6 @@ export const drmotoWorkOrderQuoteLine: ModelDef = {
     'drmoto_workshop.group_drmoto_advisor': 'rwcu',
   },
   rules: [
-    {
-      name: 'Work order quote line: multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Work order quote line: multi-company'),
   ],
 };

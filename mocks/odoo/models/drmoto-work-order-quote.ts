@@ -9,6 +9,7 @@ import type { Env } from '../orm/orm';
 import type { ModelDef, Row } from '../orm/types';
 import { isInternal, QUOTE, QUOTE_LINE, QUOTE_STATES, WO } from './drmoto-wo-common';
 import { recomputeWorkOrder } from './drmoto-work-order-amounts';
+import { companyRule } from '../security';
 
 /** the fields the actions write on a version that is no longer a draft */
 export const QUOTE_STATE_FIELDS = new Set(['state', 'sent_at', 'decided_at', 'decided_by_user_id', 'decided_by_partner_id', 'decided_on_behalf']);
@@ -130,10 +131,6 @@ export const drmotoWorkOrderQuote: ModelDef = {
     'drmoto_workshop.group_drmoto_advisor': 'rwu',
   },
   rules: [
-    {
-      name: 'Work order quote: multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Work order quote: multi-company'),
   ],
 };

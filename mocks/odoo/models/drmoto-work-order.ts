@@ -13,6 +13,7 @@ import { PAYMENT_ACTIONS } from './drmoto-work-order-payments';
 import { MEDIA_ACTIONS, WORK_ORDER_MEDIA_FIELDS } from './drmoto-work-order-media';
 import { isInternal, PART, QUOTE, QUOTE_STATES, STATUS_LOG, uiKey, validationError, WO, WO_STATES } from './drmoto-wo-common';
 import { nextByCode } from './ir-sequence';
+import { companyRule } from '../security';
 
 /** whether the write in progress bumps the revision (beforeWrite → afterWrite) */
 const bumpStack: boolean[] = [];
@@ -214,11 +215,7 @@ export const drmotoWorkOrder: ModelDef = {
     'drmoto_workshop.group_drmoto_manager': 'rwc',
   },
   rules: [
-    {
-      name: 'Work order: multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Work order: multi-company'),
   ],
 };
 

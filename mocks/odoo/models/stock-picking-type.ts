@@ -5,6 +5,7 @@
  */
 import type { Env } from '../orm/orm';
 import type { ModelDef, Row } from '../orm/types';
+import { companyRule } from '../security';
 
 export const PICKING_TYPE_CODES: Array<[string, string]> = [
   ['incoming', 'Receipt'],
@@ -86,10 +87,6 @@ export const stockPickingType: ModelDef = {
   },
   acl: { 'base.group_user': 'r', 'stock.group_stock_manager': 'rwcu' },
   rules: [
-    {
-      name: 'Picking Type multi-company',
-      perms: ['read', 'write', 'create', 'unlink'],
-      domain: (env) => [['company_id', 'in', env.companyIds()]],
-    },
+    companyRule('Picking Type multi-company'),
   ],
 };
