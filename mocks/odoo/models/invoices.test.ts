@@ -13,6 +13,7 @@ import { postMove } from './account-move';
 import { postPayment, reconcileWorkOrder } from './account-payment';
 import { internalEnv } from './drmoto-wo-common';
 import { recomputeMoney } from './drmoto-work-order-invoicing';
+import { fails } from './testing';
 
 type Result = Record<string, unknown>;
 type Actor = Record<string, unknown>;
@@ -77,18 +78,6 @@ describe('invoices, payments, closing (issue 5)', () => {
     const r = act(id, 'action_create_quote', staff('advisor'), [lines]);
     act(id, 'action_send_quote', staff('advisor'), [r.version]);
     act(id, 'action_confirm_quote', customer(), [r.version]);
-  }
-
-  function fails(fn: () => unknown, cls: new (...a: never[]) => Error, code: string): Error {
-    let err: unknown;
-    try {
-      fn();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(cls);
-    expect((err as Error).message).toMatch(new RegExp(`(^|: )${code}:`));
-    return err as Error;
   }
 
   beforeEach(() => {

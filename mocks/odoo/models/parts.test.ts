@@ -11,6 +11,7 @@ import type { Orm } from '../orm/orm';
 import type { Row } from '../orm/types';
 import { internalEnv } from './drmoto-wo-common';
 import { linesHash } from './drmoto-work-order-parts';
+import { fails } from './testing';
 
 type Result = Record<string, unknown>;
 type Actor = Record<string, unknown>;
@@ -70,18 +71,6 @@ describe('parts through stock pickings (issue 4)', () => {
     act(id, 'action_start_repair', staff('technician'));
     if (state === 'in_progress') return id;
     throw new Error(state);
-  }
-
-  function fails(fn: () => unknown, cls: new (...a: never[]) => Error, code: string): Error {
-    let err: unknown;
-    try {
-      fn();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(cls);
-    expect((err as Error).message).toMatch(new RegExp(`(^|: )${code}:`));
-    return err as Error;
   }
 
   beforeEach(() => {

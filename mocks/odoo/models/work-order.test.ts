@@ -9,6 +9,7 @@ import { AccessError, MissingError, UserError, ValidationError } from '../errors
 import { createOrm, OdooService, startOdooMock } from '../server';
 import type { Orm } from '../orm/orm';
 import type { Row } from '../orm/types';
+import { fails } from './testing';
 
 type Result = Record<string, unknown>;
 type Actor = Record<string, unknown>;
@@ -75,18 +76,6 @@ describe('work orders (issue 3)', () => {
   }
 
   /** the thrown error, checked for class and code */
-  function fails(fn: () => unknown, cls: new (...a: never[]) => Error, code: string): Error {
-    let err: unknown;
-    try {
-      fn();
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(cls);
-    expect((err as Error).message).toMatch(new RegExp(`(^|: )${code}:`));
-    return err as Error;
-  }
-
   beforeEach(() => {
     orm = createOrm();
     odoo = new OdooService(orm, 'drmoto');
