@@ -52,11 +52,13 @@ function etag(res: Response, revision: number): void {
  * order's amounts without a new revision (DESIGN: money must not make a client's If-Match stale), so the revision
  * alone would let a conditional GET answer 304 with the old amount due.
  */
-function readEtag(res: Response, revision: number, body: unknown): void {
-  const fp = createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 10);
+function sendRead(res: Response, revision: number, body: unknown): void {
+  const json = JSON.stringify(body); // serialized once: fingerprinted and sent
+  const fp = createHash('sha256').update(json).digest('hex').slice(0, 10);
   res.setHeader('ETag', `"${revision}-${fp}"`);
   // Per user (a customer's own work order): no shared cache; a private one revalidates every time.
   res.setHeader('Cache-Control', 'private, no-cache');
+  res.type('application/json').send(json);
 }
 
 /** The Odoo request key of this request (derived from its Idempotency-Key; see WorkOrderService.requestKey). */
@@ -108,8 +110,7 @@ export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService, payme
     responses: { 200: { description: 'The work order', schema: workOrderDetail } },
     handler: async ({ params, principal }, _req, res) => {
       const wo = await svc.detail(principal, params.id);
-      readEtag(res, wo.revision, wo);
-      res.json(wo);
+      sendRead(res, wo.revision, wo);
     },
   });
 
