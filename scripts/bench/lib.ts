@@ -97,17 +97,22 @@ export function cooldown(ms = 2000): Promise<void> {
 }
 
 /** Highest rate (from the ladder) held without backlog. */
-export async function maxRate(fn: () => Promise<unknown>, ladder: number[], durationS = 3): Promise<{ rate: number; at: Stats | null }> {
-  let best: { rate: number; at: Stats | null } = { rate: 0, at: null };
+export async function maxRate(
+  fn: () => Promise<unknown>,
+  ladder: number[],
+  durationS = 3,
+): Promise<{ rate: number; at: Stats | null; steps: Array<Stats & { rate: number; achieved: number; backlog: boolean }> }> {
+  let best: { rate: number; at: Stats | null; steps: Array<Stats & { rate: number; achieved: number; backlog: boolean }> } = { rate: 0, at: null, steps: [] };
   for (const rate of ladder) {
     await cooldown();
     const r = await openLoop(fn, { rate, durationS, maxInFlight: rate * 2 });
+    best.steps.push(r);
     if (r.backlog || r.p99 > 1000) {
       // The server may still be working off the step that failed: let it drain before anything else is measured.
       await drain(fn);
       break;
     }
-    best = { rate, at: r };
+    best = { ...best, rate, at: r };
   }
   return best;
 }

@@ -234,6 +234,7 @@ export async function benchWebhooks(opts: WebhookBenchOptions): Promise<string> 
       best.at ? row(`(a) highest rate held: ${best.rate}/s`, { ...best.at, achieved: best.rate, backlog: false }) : `| (a) highest rate held: none of ${opts.ladder.join('/')} per s | — | — | — | — | — | — | — |`,
       '',
       `(a) ladder ${opts.ladder.join('/')} per s, ${opts.ladderDurationS} s each, held = no backlog and p99 < 1 s. Goals (issue 5): (a) ≥ 1,000/s; (b), (c) p99 ≤ 50 ms.`,
+      `Ladder steps (rate: acknowledged, p50 / p99 ms): ${best.steps.map((s) => `${s.rate}/s: ${Math.round(s.achieved)}/s, ${fmt(s.p50)} / ${fmt(s.p99)}${s.backlog || s.p99 > 1000 ? ' — not held' : ''}`).join('; ')}.`,
       ledgerLine,
     ].join('\n');
   } finally {

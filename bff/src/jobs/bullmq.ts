@@ -91,18 +91,23 @@ export class BullmqJobQueue implements JobQueue {
     const { attempts, backoffMs, delayMs } = resolveAddOptions(opts, this.opts);
     const nonce = randomUUID();
     const envelope: Envelope = { d: data, t: opts.traceId, n: nonce };
-    await this.queue.add(name, envelope, {
-      jobId: opts.jobId,
-      attempts,
-      backoff: { type: 'exponential', delay: backoffMs, jitter: BACKOFF_JITTER },
-      delay: delayMs,
-      removeOnComplete: { age: COMPLETED_RETENTION.ageSeconds, count: COMPLETED_RETENTION.count },
-      removeOnFail: { age: FAILED_RETENTION.ageSeconds, count: FAILED_RETENTION.count },
-    });
+    await this.queue.add(name, envelope, this.jobOptions(opts.jobId, attempts, backoffMs, delayMs));
     const stored = await this.queue.getJob(opts.jobId);
     // Gone already means ours ran and was removed: an earlier job would have blocked the add, not vanished since.
     const added = !stored || envelopeOf(stored).n === nonce;
     return { id: opts.jobId, added };
+  }
+
+  async addBulk<T>(name: JobName, jobs: ReadonlyArray<{ data: T; opts: AddJobOptions }>): Promise<void> {
+    this.assertOpen();
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(
+      jobs.map(({ data, opts }) => {
+        const { attempts, backoffMs, delayMs } = resolveAddOptions(opts, this.opts);
+        const envelope: Envelope = { d: data, t: opts.traceId, n: randomUUID() };
+        return { name, data: envelope, opts: this.jobOptions(opts.jobId, attempts, backoffMs, delayMs) };
+      }),
+    );
   }
 
   async getFailed(opts: { limit?: number } = {}): Promise<FailedJob[]> {
@@ -169,6 +174,17 @@ export class BullmqJobQueue implements JobQueue {
       await queue.close();
       await quietly(connection);
     }
+  }
+
+  private jobOptions(jobId: string, attempts: number, backoffMs: number, delayMs: number | undefined) {
+    return {
+      jobId,
+      attempts,
+      backoff: { type: 'exponential' as const, delay: backoffMs, jitter: BACKOFF_JITTER },
+      delay: delayMs,
+      removeOnComplete: { age: COMPLETED_RETENTION.ageSeconds, count: COMPLETED_RETENTION.count },
+      removeOnFail: { age: FAILED_RETENTION.ageSeconds, count: FAILED_RETENTION.count },
+    };
   }
 
   private assertOpen(): void {

@@ -99,6 +99,12 @@ export class InProcessJobQueue implements JobQueue {
     return { id: job.id, added: true };
   }
 
+  async addBulk<T>(name: JobName, jobs: ReadonlyArray<{ data: T; opts: AddJobOptions }>): Promise<void> {
+    // All or nothing, as BullMQ's: every id is checked before any job is added.
+    for (const job of jobs) resolveAddOptions(job.opts, this.opts);
+    for (const job of jobs) await this.add(name, job.data, job.opts);
+  }
+
   async getFailed(opts: { limit?: number } = {}): Promise<FailedJob[]> {
     this.prune();
     const limit = opts.limit ?? FAILED_LIST_DEFAULT_LIMIT;

@@ -130,6 +130,39 @@ export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOp
         ]);
       });
 
+      it('addBulk adds every new id once, with its data and trace id, leaves an existing id alone, and adds nothing when one id is bad', async () => {
+        const queue = await open();
+        const runs: Array<{ id: string; data: unknown; traceId?: string }> = [];
+        const marker = deferred();
+        queue.register(JobName.Housekeeping, async (job) => {
+          if (job.id === 'hk-bulk-marker') return marker.resolve();
+          runs.push({ id: job.id, data: job.data, traceId: job.traceId });
+        });
+        await queue.add(JobName.Housekeeping, { n: 0 }, { jobId: 'hk-bulk-1' });
+        await queue.addBulk(JobName.Housekeeping, [
+          { data: { n: 1 }, opts: { jobId: 'hk-bulk-1' } },
+          { data: { n: 2 }, opts: { jobId: 'hk-bulk-2', traceId: 'trace-2' } },
+          { data: { n: 3 }, opts: { jobId: 'hk-bulk-3' } },
+        ]);
+        await queue.addBulk(JobName.Housekeeping, []);
+        // all or nothing: one bad id and none of the batch is added
+        await expect(
+          queue.addBulk(JobName.Housekeeping, [
+            { data: { n: 4 }, opts: { jobId: 'hk-bulk-4' } },
+            { data: {}, opts: { jobId: 'settle:1' } },
+          ]),
+        ).rejects.toBeInstanceOf(InvalidJobIdError);
+        await queue.start();
+        // One worker, FIFO: had any id been queued twice, it would have run before the marker.
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-bulk-marker' });
+        await marker.promise;
+        expect(runs.sort((a, b) => a.id.localeCompare(b.id))).toEqual([
+          { id: 'hk-bulk-1', data: { n: 0 }, traceId: undefined },
+          { id: 'hk-bulk-2', data: { n: 2 }, traceId: 'trace-2' },
+          { id: 'hk-bulk-3', data: { n: 3 }, traceId: undefined },
+        ]);
+      });
+
       it.each(['123', '0', '-1', '007', 'settle:1', ''])('rejects the job id %p', async (jobId) => {
         const queue = await open();
         await expect(queue.add(JobName.Housekeeping, {}, { jobId })).rejects.toBeInstanceOf(InvalidJobIdError);

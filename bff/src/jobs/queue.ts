@@ -46,6 +46,11 @@ export interface JobQueue {
   /** Starts processing; throws MissingJobHandlerError when any JobName has no handler. */
   start(): Promise<void>;
   add<T>(name: JobName, data: T, opts: AddJobOptions): Promise<AddJobResult>;
+  /**
+   * Adds several jobs of one name at once (BullMQ: one Redis transaction); an id that exists is left alone, as with
+   * `add`. Nothing tells which were new: for relays that only need the jobs to exist.
+   */
+  addBulk<T>(name: JobName, jobs: ReadonlyArray<{ data: T; opts: AddJobOptions }>): Promise<void>;
   /** Newest failures first. */
   getFailed(opts?: { limit?: number }): Promise<FailedJob[]>;
   /** Moves a failed job back to waiting with a fresh set of attempts; false when there is no such failed job. */

@@ -119,7 +119,7 @@ export class OfflinePaymentService {
 
     if (out.outboxId !== undefined) {
       this.logger.info('offline payment ledgered', { work_order_id: workOrderId, ledger_seq: out.entry.seq, method: input.method, amount: input.amount });
-      await this.settlement.enqueue(out.outboxId, traceId).catch((e: unknown) => this.logger.warn('settle job not queued; the reconciler will', { error: e instanceof Error ? e.message : String(e) }));
+      await this.settlement.relay(out.outboxId, traceId);
     }
     const dueBefore = out.inserted ? out.before.due : out.before.due + out.entry.amount;
     return {

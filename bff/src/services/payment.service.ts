@@ -242,46 +242,27 @@ export class PaymentService {
     const txnId = t.transaction_id;
     const amount = t.amount?.total ?? 0;
     const currency = t.amount?.currency ?? 'CNY';
-    const actor = `system:wechatpay-${source}`;
-    const result = await this.db.transaction(async (tx) => {
-      const known = await this.ledger.findReceipt('wechat', txnId, tx);
-      if (known) return { outcome: 'duplicate' as const };
-      const order = await this.orders.lock(tx, t.out_trade_no);
-      const base = {
-        amount,
-        currency,
-        channel: 'wechat' as const,
-        providerTxnId: txnId,
-        merchantAccount: t.mchid,
-        actor,
-        payloadHash: hash,
-        paymentOrderId: order?.id ?? null,
-        workOrderId: order?.workOrderId ?? null,
-        shopId: order?.shopId ?? 0,
-        warehouseId: order?.warehouseId ?? 0,
-      };
-      let anomaly: string | undefined;
-      if (!order) anomaly = `unknown out_trade_no ${t.out_trade_no}`;
-      else if (amount !== order.amount || currency !== order.currency) anomaly = `amount ${amount} ${currency} differs from the order's ${order.amount} ${order.currency}`;
-      else if (order.state === 'paid') anomaly = `order ${order.outTradeNo} was already paid (ledger seq ${order.paidLedgerSeq})`;
-      else if (order.state === 'closed' || order.state === 'failed') anomaly = `order ${order.outTradeNo} is ${order.state}`;
-      if (anomaly) {
-        const r = await this.ledger.append(tx, { ...base, kind: 'suspense', reason: anomaly });
-        return { outcome: r.inserted ? ('suspense' as const) : ('duplicate' as const), anomaly, seq: r.seq };
-      }
-      const r = await this.ledger.append(tx, { ...base, kind: 'charge' });
-      if (!r.inserted) return { outcome: 'duplicate' as const };
-      await this.orders.markPaid(tx, order!.outTradeNo, { ledgerSeq: r.seq, paidAt: t.success_time ? new Date(t.success_time) : new Date() });
-      const ob = await this.outbox.enqueue(tx, r.seq, order!.workOrderId, 'charge');
-      return { outcome: 'charged' as const, outboxId: ob.entry.id, seq: r.seq };
+    const paidAt = t.success_time ? new Date(t.success_time) : null;
+    // One statement (migration 0012): no client round trip while the ledger's chain lock is held.
+    const result = await this.ledger.recordReceipt({
+      channel: 'wechat',
+      outTradeNo: t.out_trade_no,
+      txnId,
+      amount,
+      currency,
+      merchantAccount: t.mchid,
+      actor: `system:wechatpay-${source}`,
+      payloadHash: hash,
+      paidAt: paidAt && !Number.isNaN(paidAt.getTime()) ? paidAt : null,
     });
     if (result.outcome === 'suspense') {
       this.logger.error('ALERT payment recorded in suspense', { channel: 'wechat', transaction_id: txnId, out_trade_no: t.out_trade_no, reason: result.anomaly, ledger_seq: result.seq });
     }
     if (result.outcome === 'charged') {
       this.logger.info('payment ledgered', { channel: 'wechat', out_trade_no: t.out_trade_no, ledger_seq: result.seq, source });
-      // Relay after commit. If this fails (Redis down), the reconciler picks the outbox row up.
-      await this.settlement.enqueue(result.outboxId!).catch((e: unknown) => this.logger.warn('settle job not queued; the reconciler will', { error: e instanceof Error ? e.message : String(e) }));
+      // Relay after commit, not awaited: the acknowledgement doesn't wait for Redis (relay() never rejects; a row it
+      // couldn't hand over stays pending for the reconciler).
+      void this.settlement.relay(result.outboxId!);
     }
     return result.outcome;
   }

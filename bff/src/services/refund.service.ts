@@ -334,7 +334,7 @@ export class RefundService {
     if (out.outcome === 'recorded') {
       this.logger.info('refund ledgered', { out_refund_no: r.outRefundNo, ledger_seq: out.seq, channel: r.channel });
       if (out.outboxId !== undefined) {
-        await this.settlement.enqueue(out.outboxId).catch((e: unknown) => this.logger.warn('settle job not queued; the reconciler will', { error: e instanceof Error ? e.message : String(e) }));
+        await this.settlement.relay(out.outboxId);
       }
     }
     return out.outcome;

@@ -13,6 +13,8 @@ export interface SettleJob {
   outboxId: number;
 }
 
+const settleJobOptions = (outboxId: number, traceId?: string) => ({ jobId: SettlementService.jobId(outboxId), attempts: 8, backoffMs: 2_000, traceId });
+
 /**
  * Settlement: the ledger is payment truth; Odoo follows it. For each ledger charge the job (as the
  * system actor) syncs the invoices, registers the payment (idempotent by the ledger reference) and
@@ -20,6 +22,9 @@ export interface SettleJob {
  * whichever of delivery and payment comes last.
  */
 export class SettlementService {
+  private readonly relayBatch = new Map<number, string | undefined>();
+  private relayFlush?: Promise<void>;
+
   constructor(
     private readonly odoo: OdooClient,
     private readonly ledger: LedgerRepository,
@@ -44,9 +49,27 @@ export class SettlementService {
     return `settle-${outboxId}`;
   }
 
-  /** The relay: hand an outbox row to the queue (a no-op when its job already exists). */
-  async enqueue(outboxId: number, traceId?: string): Promise<void> {
-    await this.queue.add<SettleJob>(JobName.Settle, { outboxId }, { jobId: SettlementService.jobId(outboxId), attempts: 8, backoffMs: 2_000, traceId });
+  /**
+   * The relay after a commit: hands the outbox row to the queue together with the others committed in the same turn
+   * of the event loop (one Redis transaction for all of them, not two round trips each). Never rejects: when the
+   * queue is down the row stays pending in the outbox and the reconciler hands it over later (logged here).
+   */
+  relay(outboxId: number, traceId?: string): Promise<void> {
+    this.relayBatch.set(outboxId, traceId);
+    this.relayFlush ??= new Promise<void>((resolve) => {
+      setImmediate(() => {
+        const batch = [...this.relayBatch];
+        this.relayBatch.clear();
+        this.relayFlush = undefined;
+        this.queue
+          .addBulk<SettleJob>(JobName.Settle, batch.map(([id, trace]) => ({ data: { outboxId: id }, opts: settleJobOptions(id, trace) })))
+          .catch((e: unknown) =>
+            this.logger.warn('settle jobs not queued; the reconciler will', { outbox_ids: batch.map(([id]) => id), error: e instanceof Error ? e.message : String(e) }),
+          )
+          .finally(resolve);
+      });
+    });
+    return this.relayFlush;
   }
 
   /** The job handler. Throws to retry (Odoo down); PermanentJobError for what a retry can't fix. */
@@ -116,7 +139,7 @@ export class SettlementService {
   async relayPending(olderThanMs = 30_000): Promise<number> {
     const rows = await this.outbox.pending({ limit: 500, olderThanMs });
     for (const r of rows) {
-      const added = await this.queue.add<SettleJob>(JobName.Settle, { outboxId: r.id }, { jobId: SettlementService.jobId(r.id), attempts: 8, backoffMs: 2_000 });
+      const added = await this.queue.add<SettleJob>(JobName.Settle, { outboxId: r.id }, settleJobOptions(r.id));
       // The job id exists (completed earlier, or failed): retry it explicitly.
       if (!added.added) await this.queue.retry(SettlementService.jobId(r.id));
     }

@@ -149,43 +149,22 @@ export class StripePaymentService {
     const peek = no ? await this.orders.get(no) : undefined;
     const decimals = peek ? (await this.shops.get(peek.shopId)).currency.decimals : stripeExponent(pi.currency);
     const amount = fromStripeAmount(pi.amountReceived || pi.amount, decimals, pi.currency);
-    const result = await this.db.transaction(async (tx) => {
-      if (await this.ledger.findReceipt('stripe', pi.id, tx)) return { outcome: 'duplicate' as const };
-      const order = no ? await this.orders.lock(tx, no) : undefined;
-      const base = {
-        amount,
-        currency: pi.currency,
-        channel: 'stripe' as const,
-        providerTxnId: pi.id,
-        providerEventId: eventId ?? null,
-        merchantAccount: order?.merchantAccount ?? 'stripe',
-        actor,
-        payloadHash: hash,
-        paymentOrderId: order?.id ?? null,
-        workOrderId: order?.workOrderId ?? null,
-        shopId: order?.shopId ?? 0,
-        warehouseId: order?.warehouseId ?? 0,
-      };
-      let anomaly: string | undefined;
-      if (!order || order.channel !== 'stripe') anomaly = `unknown out_trade_no ${JSON.stringify(no)} on PaymentIntent ${pi.id}`;
-      else if (order.providerOrderRef && order.providerOrderRef !== pi.id) anomaly = `PaymentIntent ${pi.id} is not order ${order.outTradeNo}'s (${order.providerOrderRef})`;
-      else if (amount !== order.amount || pi.currency !== order.currency) anomaly = `amount ${amount} ${pi.currency} differs from the order's ${order.amount} ${order.currency}`;
-      else if (order.state === 'paid') anomaly = `order ${order.outTradeNo} was already paid (ledger seq ${order.paidLedgerSeq})`;
-      else if (order.state === 'closed' || order.state === 'failed') anomaly = `order ${order.outTradeNo} is ${order.state}`;
-      if (anomaly) {
-        const r = await this.ledger.append(tx, { ...base, kind: 'suspense', reason: anomaly });
-        return { outcome: r.inserted ? ('suspense' as const) : ('duplicate' as const), anomaly, seq: r.seq };
-      }
-      const r = await this.ledger.append(tx, { ...base, kind: 'charge' });
-      if (!r.inserted) return { outcome: 'duplicate' as const };
-      await this.orders.markPaid(tx, order!.outTradeNo, { ledgerSeq: r.seq });
-      const ob = await this.outbox.enqueue(tx, r.seq, order!.workOrderId, 'charge');
-      return { outcome: 'charged' as const, outboxId: ob.entry.id, seq: r.seq };
+    // One statement (migration 0012): duplicate check, order lock, charge + outbox or suspense.
+    const result = await this.ledger.recordReceipt({
+      channel: 'stripe',
+      outTradeNo: no,
+      txnId: pi.id,
+      amount,
+      currency: pi.currency,
+      providerOrderRef: pi.id,
+      providerEventId: eventId ?? null,
+      actor,
+      payloadHash: hash,
     });
     if (result.outcome === 'suspense') this.logger.error('ALERT payment recorded in suspense', { channel: 'stripe', payment_intent: pi.id, reason: result.anomaly, ledger_seq: result.seq });
     if (result.outcome === 'charged') {
       this.logger.info('payment ledgered', { channel: 'stripe', payment_intent: pi.id, ledger_seq: result.seq });
-      await this.settlement.enqueue(result.outboxId!).catch((e: unknown) => this.logger.warn('settle job not queued; the reconciler will', { error: e instanceof Error ? e.message : String(e) }));
+      void this.settlement.relay(result.outboxId!);
     }
     return result.outcome;
   }

@@ -138,7 +138,7 @@ export class SuspenseService {
     });
     if (out.outboxId !== undefined) {
       this.logger.info('suspense applied', { suspense_seq: seq, work_order_id: workOrderId, ledger_seq: out.charge.seq });
-      await this.settlement.enqueue(out.outboxId, opts.traceId).catch((e: unknown) => this.logger.warn('settle job not queued; the reconciler will', { error: e instanceof Error ? e.message : String(e) }));
+      await this.settlement.relay(out.outboxId, opts.traceId);
     }
     return { suspense: (await this.item(seq))!, charge: ledgerView(out.charge), replayed: !out.inserted };
   }

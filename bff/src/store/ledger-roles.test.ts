@@ -4,7 +4,7 @@ import { AuditRepository } from './audit';
 import { createDb, type Db } from './db';
 import { IdempotencyStore } from './idempotency';
 import { LedgerRepository } from './ledger';
-import { sampleCharge } from './ledger-testing';
+import { randomTxnId, sampleCharge } from './ledger-testing';
 import { migrate } from './migrate';
 import { SettlementOutboxRepository } from './outbox';
 import { PaymentOrderRepository } from './payment-orders';
@@ -121,6 +121,26 @@ if (skip) {
       expect(queued.entry).toMatchObject({ ledgerSeq: appended.seq, state: 'pending' });
       expect(await outbox.markSettled(queued.entry.id)).toBe(true);
       expect((await ledger.appendOne(sampleCharge({ providerTxnId: appended.entry.providerTxnId }))).inserted).toBe(false);
+    });
+
+    it('records a provider receipt in one statement as the app role: charge, order paid, outbox row', async () => {
+      const orders = new PaymentOrderRepository(app);
+      const { order } = await app.transaction((tx) =>
+        orders.createOpen(tx, { workOrderId: 77, shopId: 1, warehouseId: 1, merchantAccount: '1900000109', channel: 'wechat', amount: 1_200, currency: 'CNY', timeExpire: new Date(Date.now() + 3_600_000) }),
+      );
+      const receipt = { channel: 'wechat' as const, outTradeNo: order.outTradeNo, txnId: randomTxnId(), amount: 1_200, currency: 'CNY', merchantAccount: '1900000109', actor: 'system:wechatpay-notify', payloadHash: 'a'.repeat(64) };
+      const r = await new LedgerRepository(app).recordReceipt(receipt);
+      expect(r).toMatchObject({ outcome: 'charged', outboxId: expect.any(Number) });
+      expect((await orders.get(order.outTradeNo))?.state).toBe('paid');
+      expect(await new LedgerRepository(app).recordReceipt(receipt)).toMatchObject({ outcome: 'duplicate' });
+    });
+
+    it('denies the app role replacing the functions that compute the ledger hash', async () => {
+      await expect(
+        app.query(`CREATE OR REPLACE FUNCTION ledger_canonical(bigint, text, text, bigint, text, int, int, text, text, text, text, text, text, bigint, int, bigint, text, text, text, text)
+                   RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT 'forged' $$`),
+      ).rejects.toThrow(/must be owner|permission denied/);
+      await expect(app.query('ALTER FUNCTION ledger_append RENAME TO ledger_append_old')).rejects.toThrow(/must be owner|permission denied/);
     });
 
     it('denies the app role UPDATE, DELETE and TRUNCATE on the ledger: permission denied', async () => {

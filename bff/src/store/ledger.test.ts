@@ -1,6 +1,18 @@
-import { GENESIS_HASH, ledgerEntryHash } from '../domain/ledger-hash';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { canonicalLedgerEntry, GENESIS_HASH, ledgerEntryHash, payloadHash, type LedgerHashInput } from '../domain/ledger-hash';
 import type { Db } from './db';
-import { hashInputOf, LedgerInputError, LedgerRepository, LedgerUsageError, ledgerRef, type LedgerEntry } from './ledger';
+import {
+  hashInputOf,
+  LedgerHashMismatchError,
+  LedgerInputError,
+  LedgerRepository,
+  LedgerUsageError,
+  ledgerRef,
+  type LedgerEntry,
+  type ReceiptInput,
+} from './ledger';
+import { PaymentOrderRepository } from './payment-orders';
 import { randomTxnId, resetLedgerForTests, sampleCharge } from './ledger-testing';
 import { verifyLedger } from './ledger-verify';
 import { migrate } from './migrate';
@@ -11,6 +23,26 @@ const databaseUrl = process.env.DATABASE_URL;
 async function allRows(repo: LedgerRepository): Promise<LedgerEntry[]> {
   return repo.listAfter(0, 10_000);
 }
+
+
+/** Text that stresses a JSON serializer: every C0 control, quotes, backslashes, U+007F, U+2028/9, astral, combining. */
+function adversarialText(seed: number): string {
+  const pool = [
+    ...Array.from({ length: 0x1f }, (_, i) => String.fromCharCode(i + 1)),
+    '"', '\\', '/', '\u007f', '\u0080', '\u00ff', '\u2028', '\u2029', '\ufeff', '\ufffd', '😀', '𝄞', 'é', 'e\u0301', '汉字', '粤B·12345',
+    "'", '<', '>', '&', '%s', '$1', ' ', 'a', 'Z', '0',
+  ];
+  let x = (seed % 2_147_483_646) + 1;
+  const next = () => ((x = (x * 48_271) % 2_147_483_647), x); // MINSTD: reproducible, and exact in a double
+  return Array.from({ length: 1 + (next() % 24) }, () => pool[next() % pool.length]).join('');
+}
+
+const MIGRATION_0012 = readFileSync(path.join(__dirname, 'migrations', '0012_ledger_append_functions.sql'), 'utf8');
+/** The migration's own ledger_canonical, to restore it after a test replaced it. */
+const CANONICAL_DEFINITION = MIGRATION_0012.slice(MIGRATION_0012.indexOf('CREATE FUNCTION ledger_canonical('), MIGRATION_0012.indexOf('$$;', MIGRATION_0012.indexOf('CREATE FUNCTION ledger_canonical(')) + 3).replace(
+  'CREATE FUNCTION',
+  'CREATE OR REPLACE FUNCTION',
+);
 
 describe('ledgerRef', () => {
   it('keys money received by transaction id, refunds by refund id, applies and reversals by the source row', () => {
@@ -157,6 +189,186 @@ for (const backend of [{ kind: 'pglite' as const }, { kind: 'pg' as const, datab
           /needs READ COMMITTED/,
         );
       });
+    });
+
+    describe('in the database (migration 0012)', () => {
+      const canonicalSql = (e: LedgerHashInput) =>
+        t.db.query<{ c: string }>(
+          `SELECT ledger_canonical($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20) AS c`,
+          [e.seq, e.createdAt, e.kind, e.amount, e.currency, e.shopId, e.warehouseId, e.merchantAccount, e.channel, e.ref, e.providerTxnId,
+            e.providerRefundId, e.providerEventId, e.sourceSeq, e.workOrderId, e.paymentOrderId, e.actor, e.reason, e.payloadHash, e.prevHash],
+        );
+
+      it('ledger_canonical writes exactly the text ledger-hash.ts hashes, for adversarial strings, nulls and extreme integers', async () => {
+        for (let i = 0; i < 120; i++) {
+          const e: LedgerHashInput = {
+            seq: i === 0 ? Number.MAX_SAFE_INTEGER : i + 1,
+            createdAt: '2031-02-28T23:59:59.000001Z',
+            kind: i % 2 ? 'suspense' : 'charge',
+            amount: i === 1 ? Number.MIN_SAFE_INTEGER : i % 3 ? -i * 1_000_003 : i * 7,
+            currency: 'CNY',
+            shopId: i === 2 ? 2_147_483_647 : i,
+            warehouseId: i === 3 ? -2_147_483_648 : 1,
+            merchantAccount: adversarialText(i),
+            channel: 'wechat',
+            ref: `txn:${adversarialText(i + 1000)}`,
+            providerTxnId: adversarialText(i + 2000),
+            providerRefundId: i % 4 ? null : adversarialText(i + 3000),
+            providerEventId: i % 5 ? adversarialText(i + 4000) : null,
+            sourceSeq: i % 6 ? null : i,
+            workOrderId: i % 7 ? i : null,
+            paymentOrderId: i % 8 ? null : Number.MAX_SAFE_INTEGER - i,
+            actor: adversarialText(i + 5000),
+            reason: i % 3 ? adversarialText(i + 6000) : null,
+            payloadHash: payloadHash(String(i)),
+            prevHash: i ? payloadHash(`prev${i}`) : GENESIS_HASH,
+          };
+          const { rows } = await canonicalSql(e);
+          expect(rows[0]?.c).toBe(canonicalLedgerEntry(e));
+        }
+      });
+
+      it('appends with the hash ledger-hash.ts computes, stamped after the row before it', async () => {
+        const a = await sut.appendOne(sampleCharge({ reason: adversarialText(7), actor: adversarialText(8) }));
+        const b = await sut.appendOne(sampleCharge({ kind: 'suspense', workOrderId: null, merchantAccount: adversarialText(9) }));
+        expect(b.entry.prevHash).toBe(a.hash);
+        expect(b.createdAt > a.createdAt).toBe(true);
+        for (const r of [a, b]) expect(r.hash).toBe(ledgerEntryHash(hashInputOf(r.entry)));
+        expect(await allRows(sut)).toEqual([a.entry, b.entry]);
+        expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 2 });
+      });
+
+      it('refuses, and does not keep, a row whose database hash ledger-hash.ts does not reproduce', async () => {
+        await sut.appendOne(sampleCharge());
+        // a canonical form that drifted from ledger-hash.ts (here: the reason left out)
+        await t.db.exec(CANONICAL_DEFINITION.replace(`|| ',"reason":' || coalesce(to_json(p_reason)::text, 'null')`, ''));
+        try {
+          await expect(sut.appendOne(sampleCharge({ reason: 'drift' }))).rejects.toThrow(LedgerHashMismatchError);
+          expect(await allRows(sut)).toHaveLength(1);
+        } finally {
+          await t.db.exec(CANONICAL_DEFINITION);
+        }
+        expect((await sut.appendOne(sampleCharge({ reason: 'fixed' }))).seq).toBe(2);
+        expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 2 });
+      });
+    });
+
+    describe('recordReceipt', () => {
+      let orders: PaymentOrderRepository;
+      let n = 0;
+      const open = async (over: { channel?: 'wechat' | 'stripe'; amount?: number; providerOrderRef?: string } = {}) => {
+        n += 1;
+        const created = await t.db.transaction((tx) =>
+          orders.createOpen(tx, {
+            outTradeNo: `RCPT${String(n).padStart(8, '0')}`,
+            workOrderId: 500 + n,
+            shopId: 3,
+            warehouseId: 4,
+            merchantAccount: '1900000109',
+            channel: over.channel ?? 'wechat',
+            amount: over.amount ?? 2_500,
+            currency: 'CNY',
+            timeExpire: new Date(Date.now() + 3_600_000),
+          }),
+        );
+        if (over.providerOrderRef) await orders.setProviderRef(created.order.outTradeNo, over.providerOrderRef);
+        return created.order;
+      };
+      const receipt = (outTradeNo: string, over: Partial<ReceiptInput> = {}): ReceiptInput => ({
+        channel: 'wechat',
+        outTradeNo,
+        txnId: randomTxnId(),
+        amount: 2_500,
+        currency: 'CNY',
+        merchantAccount: '1900000109',
+        actor: 'system:wechatpay-notify',
+        payloadHash: payloadHash(outTradeNo),
+        ...over,
+      });
+      const outboxRows = async () =>
+        (await t.db.query<{ ledger_seq: number; work_order_id: number; kind: string; state: string }>('SELECT ledger_seq, work_order_id, kind, state FROM settlement_outbox ORDER BY id')).rows;
+
+      beforeAll(() => {
+        orders = new PaymentOrderRepository(t.db);
+      });
+
+      it('records a known open order’s payment once: a charge, the order paid, one outbox row; a retry adds nothing', async () => {
+        const order = await open();
+        const paidAt = new Date('2031-03-01T08:00:00.000Z');
+        const r = await sut.recordReceipt(receipt(order.outTradeNo, { txnId: 'T-ONE', paidAt }));
+        expect(r).toMatchObject({ outcome: 'charged', anomaly: null, seq: 1, outboxId: expect.any(Number) });
+        expect(r.outcome !== 'duplicate' && r.entry).toMatchObject({
+          kind: 'charge', amount: 2_500, shopId: 3, warehouseId: 4, workOrderId: order.workOrderId, paymentOrderId: order.id, ref: 'txn:T-ONE',
+        });
+        expect(await orders.get(order.outTradeNo)).toMatchObject({ state: 'paid', paidLedgerSeq: 1, paidAt });
+        expect(await outboxRows()).toEqual([{ ledger_seq: 1, work_order_id: order.workOrderId, kind: 'charge', state: 'pending' }]);
+        expect(await sut.recordReceipt(receipt(order.outTradeNo, { txnId: 'T-ONE' }))).toEqual({ outcome: 'duplicate', anomaly: null });
+        expect(await allRows(sut)).toHaveLength(1);
+        expect(await outboxRows()).toHaveLength(1);
+        expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 1 });
+      });
+
+      it('puts money no order explains in suspense, attributed where an order is known, without paying the order', async () => {
+        const paid = await open();
+        await sut.recordReceipt(receipt(paid.outTradeNo));
+        const short = await open();
+        const closed = await open();
+        await orders.close(closed.outTradeNo, 'test');
+        const stripeOrder = await open({ channel: 'stripe' });
+        const intentOrder = await open({ channel: 'stripe', providerOrderRef: 'pi_theirs' });
+        const cases: Array<[ReceiptInput, RegExp, number | null]> = [
+          [receipt('RCPT99999999'), /^unknown wechat out_trade_no "RCPT99999999"$/, null],
+          [receipt(stripeOrder.outTradeNo), /^unknown wechat out_trade_no/, null],
+          [receipt(short.outTradeNo, { amount: 2_499 }), /amount 2499 CNY differs from the order's 2500 CNY/, short.workOrderId],
+          [receipt(short.outTradeNo, { currency: 'USD' }), /amount 2500 USD differs/, short.workOrderId],
+          [receipt(paid.outTradeNo), /was already paid \(ledger seq 1\)/, paid.workOrderId],
+          [receipt(closed.outTradeNo), /is closed/, closed.workOrderId],
+          [receipt(intentOrder.outTradeNo, { channel: 'stripe', txnId: 'pi_other', merchantAccount: null, providerOrderRef: 'pi_other' }), /pi_other is not order .* \(pi_theirs\)/, intentOrder.workOrderId],
+        ];
+        for (const [input, reason, workOrderId] of cases) {
+          const r = await sut.recordReceipt(input);
+          expect(r).toMatchObject({ outcome: 'suspense', anomaly: expect.stringMatching(reason) });
+          expect(r.outcome !== 'duplicate' && r.entry).toMatchObject({ kind: 'suspense', amount: input.amount, workOrderId, reason: r.anomaly });
+          expect(await sut.recordReceipt(input)).toMatchObject({ outcome: 'duplicate' });
+        }
+        expect((await orders.get(short.outTradeNo))?.state).toBe('open');
+        expect((await orders.get(stripeOrder.outTradeNo))?.state).toBe('open');
+        expect(await outboxRows()).toHaveLength(1);
+        // a Stripe receipt takes the order's merchant account when none is given
+        const ok = await sut.recordReceipt(receipt(stripeOrder.outTradeNo, { channel: 'stripe', txnId: 'pi_ok', merchantAccount: null }));
+        expect(ok.outcome !== 'duplicate' && ok.entry).toMatchObject({ kind: 'charge', channel: 'stripe', merchantAccount: '1900000109' });
+        expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: cases.length + 2 });
+      });
+
+      it('refuses malformed input before touching the database', async () => {
+        const order = await open();
+        await expect(sut.recordReceipt(receipt(order.outTradeNo, { amount: 0 }))).rejects.toThrow(LedgerInputError);
+        await expect(sut.recordReceipt(receipt(order.outTradeNo, { txnId: '' }))).rejects.toThrow(LedgerInputError);
+        await expect(sut.recordReceipt(receipt(order.outTradeNo, { currency: 'cny' }))).rejects.toThrow(/currency/);
+        await expect(sut.recordReceipt(receipt(order.outTradeNo, { payloadHash: 'x' }))).rejects.toThrow(/payloadHash/);
+        expect(await allRows(sut)).toEqual([]);
+      });
+
+      if (backend.kind === 'pg') {
+        it('on separate pools: one transaction reported 20 times is one charge; two transactions for one order are a charge and suspense', async () => {
+          const pools = await Promise.all(Array.from({ length: 4 }, () => t.openAnother()));
+          try {
+            const order = await open();
+            const same = receipt(order.outTradeNo);
+            const results = await Promise.all(Array.from({ length: 20 }, (_, i) => new LedgerRepository(pools[i % 4]!).recordReceipt(same)));
+            expect(results.filter((r) => r.outcome === 'charged')).toHaveLength(1);
+            expect(results.filter((r) => r.outcome === 'duplicate')).toHaveLength(19);
+
+            const other = await open();
+            const two = await Promise.all([0, 1].map((i) => new LedgerRepository(pools[i]!).recordReceipt(receipt(other.outTradeNo))));
+            expect(two.map((r) => r.outcome).sort()).toEqual(['charged', 'suspense']);
+            expect(await outboxRows()).toHaveLength(2);
+            expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 3 });
+          } finally {
+            await Promise.all(pools.map((p) => p.close()));
+          }
+        });
+      }
     });
 
     describe('append-only', () => {

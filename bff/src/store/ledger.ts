@@ -1,11 +1,11 @@
 import {
-  GENESIS_HASH,
   ledgerEntryHash,
   type LedgerChannel,
   type LedgerHashInput,
   type LedgerKind,
 } from '../domain/ledger-hash';
 import type { Db } from './db';
+import { Gate } from './gate';
 
 /**
  * The payment ledger (migration 0004, DESIGN.md §8): append-only and hash-chained. Appends are serialized by a
@@ -54,6 +54,31 @@ export interface LedgerAppendResult {
   inserted: boolean;
   entry: LedgerEntry;
 }
+
+/** A provider's report of money received for one of our payment orders (see `LedgerRepository.recordReceipt`). */
+export interface ReceiptInput {
+  channel: Exclude<LedgerChannel, 'offline'>;
+  outTradeNo: string;
+  /** WeChat transaction_id, Stripe PaymentIntent id: the ledger key (`txn:<id>`). */
+  txnId: string;
+  amount: number;
+  currency: string;
+  /** The provider account it arrived on (WeChat mchid); omitted: the order's. */
+  merchantAccount?: string | null;
+  /** When set, the order's provider reference (Stripe PaymentIntent id) must be this one, else suspense. */
+  providerOrderRef?: string | null;
+  providerEventId?: string | null;
+  actor: string;
+  payloadHash: string;
+  /** When the provider says it was paid; default the database's now(). */
+  paidAt?: Date | null;
+}
+
+export type ReceiptOutcome = 'charged' | 'suspense' | 'duplicate';
+
+export type ReceiptResult =
+  | { outcome: 'duplicate'; anomaly: string | null }
+  | { outcome: 'charged' | 'suspense'; anomaly: string | null; outboxId: number | null; seq: number; entry: LedgerEntry };
 
 /** Sums of one currency, in minor units (bigint: a total may outgrow a double). */
 export interface LedgerTotals {
@@ -196,12 +221,69 @@ function validate(e: LedgerEntryInput): void {
   if (e.actor === '') throw new LedgerInputError('actor is required');
 }
 
+/** What ledger_append returns: the row as LEDGER_COLUMNS reads it, and whether this call inserted it. */
+type LedgerAppendRow = LedgerRow & { inserted: boolean };
+
+export class LedgerHashMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerHashMismatchError';
+  }
+}
+
+function appendParams(e: LedgerEntryInput, ref: string): unknown[] {
+  return [
+    e.kind,
+    e.amount,
+    e.currency,
+    e.shopId,
+    e.warehouseId,
+    e.merchantAccount,
+    e.channel,
+    ref,
+    e.providerTxnId ?? null,
+    e.providerRefundId ?? null,
+    e.providerEventId ?? null,
+    e.sourceSeq ?? null,
+    e.workOrderId ?? null,
+    e.paymentOrderId ?? null,
+    e.actor,
+    e.reason ?? null,
+    e.payloadHash,
+  ];
+}
+
+/**
+ * The database computed the row's hash (migration 0012); ledger-hash.ts is the reference. A row this BFF appended
+ * whose hash it can't reproduce is refused: inside a caller's transaction the throw rolls the append back.
+ */
+function checkedAppend(row: LedgerAppendRow | undefined): LedgerAppendResult {
+  if (!row || row.seq == null) throw new Error('ledger_append returned no row');
+  const entry = toLedgerEntry(row);
+  if (row.inserted) {
+    const expected = ledgerEntryHash(hashInputOf(entry));
+    if (expected !== entry.hash) {
+      throw new LedgerHashMismatchError(`ledger row ${entry.seq}: the database hashed it as ${entry.hash}, ledger-hash.ts as ${expected}`);
+    }
+  }
+  return { seq: entry.seq, hash: entry.hash, createdAt: entry.createdAt, inserted: row.inserted, entry };
+}
+
 const emptyTotals = (): LedgerTotals => ({ charge: 0n, refund: 0n, reversal: 0n, suspense: 0n, netPaid: 0n });
+
+/** Receipts recorded at once per BFF process (see Gate): enough to keep the chain busy, few enough not to convoy. */
+export const RECEIPT_CONCURRENCY = 4;
 
 export class LedgerRepository {
   private installation?: Promise<string>;
+  private readonly receipts: Gate;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    opts: { receiptConcurrency?: number } = {},
+  ) {
+    this.receipts = new Gate(opts.receiptConcurrency ?? RECEIPT_CONCURRENCY);
+  }
 
   /** This store's installation id (migration 0009): what makes settlement's Odoo request names unique across stores. */
   installationId(): Promise<string> {
@@ -228,99 +310,46 @@ export class LedgerRepository {
     const ref = ledgerRef(input);
     const incoming = input.amount > 0;
 
-    const lock = await tx.query<{ isolation: string }>(
-      `SELECT pg_advisory_xact_lock($1, hashtext(current_schema())) AS locked, current_setting('transaction_isolation') AS isolation`,
-      [LEDGER_LOCK_CLASS],
+    const { rows } = await tx.query<LedgerAppendRow>(
+      `SELECT * FROM ledger_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+      appendParams(input, ref),
     );
-    // Under REPEATABLE READ the snapshot predates the lock, so the head read below could be stale.
-    if (lock.rows[0]?.isolation !== 'read committed') {
-      throw new LedgerUsageError(`LedgerRepository.append needs READ COMMITTED, got ${lock.rows[0]?.isolation}`);
-    }
+    return checkedAppend(rows[0]);
+  }
 
-    // Statement after the lock: a fresh snapshot with every earlier append committed. clock_timestamp(), not now():
-    // a transaction that waited for the lock must not be stamped before the row it follows.
-    const head = await tx.query<{ head_seq: number | null; head_hash: string | null; now_text: string } & Partial<LedgerRow>>(
-      `SELECT h.seq AS head_seq, h.hash AS head_hash,
-              to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS now_text,
-              d.*
-         FROM (SELECT 1) one
-         LEFT JOIN LATERAL (SELECT seq, hash FROM ledger_entries ORDER BY seq DESC LIMIT 1) h ON true
-         LEFT JOIN LATERAL (SELECT ${LEDGER_COLUMNS} FROM ledger_entries
-                             WHERE channel = $1 AND ref = $2 AND (amount > 0) = $3) d ON true`,
-      [input.channel, ref, incoming],
-    );
-    const h = head.rows[0];
-    if (!h) throw new Error('ledger head query returned no row');
-    if (h.seq != null) {
-      const existing = toLedgerEntry(h as LedgerRow);
-      return { seq: existing.seq, hash: existing.hash, createdAt: existing.createdAt, inserted: false, entry: existing };
-    }
-
-    const withoutHash: Omit<LedgerEntry, 'hash'> = {
-      seq: (h.head_seq ?? 0) + 1,
-      createdAt: h.now_text,
-      kind: input.kind,
-      amount: input.amount,
-      currency: input.currency,
-      shopId: input.shopId,
-      warehouseId: input.warehouseId,
-      merchantAccount: input.merchantAccount,
-      channel: input.channel,
-      ref,
-      providerTxnId: input.providerTxnId ?? null,
-      providerRefundId: input.providerRefundId ?? null,
-      providerEventId: input.providerEventId ?? null,
-      sourceSeq: input.sourceSeq ?? null,
-      workOrderId: input.workOrderId ?? null,
-      paymentOrderId: input.paymentOrderId ?? null,
-      actor: input.actor,
-      reason: input.reason ?? null,
-      payloadHash: input.payloadHash,
-      prevHash: h.head_hash ?? GENESIS_HASH,
-    };
-    const entry: LedgerEntry = { ...withoutHash, hash: ledgerEntryHash(hashInputOf(withoutHash)) };
-
-    // ON CONFLICT DO NOTHING is only the backstop (the lookup above ran under the lock): it keeps the caller's
-    // transaction usable if a writer that bypassed the lock got there first.
-    const inserted = await tx.query<{ seq: number }>(
-      `INSERT INTO ledger_entries (seq, created_at, kind, amount, currency, shop_id, warehouse_id, merchant_account, channel, ref,
-         provider_txn_id, provider_refund_id, provider_event_id, source_seq, work_order_id, payment_order_id, actor, reason,
-         payload_hash, prev_hash, hash)
-       VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
-       ON CONFLICT DO NOTHING
-       RETURNING seq`,
+  /**
+   * A provider's "money received" for one of our payment orders, recorded exactly once in one statement (migration
+   * 0012, `payment_record_receipt`): duplicate check, order lock, charge (order paid, outbox row) or suspense. Run on
+   * the root handle it commits with the statement, so the chain lock is held only for the database's own work — the
+   * webhook's hot path. Throws LedgerHashMismatchError when the row's hash is not what ledger-hash.ts computes.
+   */
+  async recordReceipt(receipt: ReceiptInput, q: Db = this.db): Promise<ReceiptResult> {
+    if (receipt.txnId === '') throw new LedgerInputError('money received needs providerTxnId');
+    if (!Number.isSafeInteger(receipt.amount) || receipt.amount <= 0) throw new LedgerInputError(`a received amount must be a positive safe integer, got ${receipt.amount}`);
+    if (!/^[A-Z]{3}$/.test(receipt.currency)) throw new LedgerInputError(`currency must be three upper-case letters, got ${JSON.stringify(receipt.currency)}`);
+    if (!/^[0-9a-f]{64}$/.test(receipt.payloadHash)) throw new LedgerInputError('payloadHash must be 64 lower-case hex digits');
+    const { rows } = await this.receipts.run(() => q.query<LedgerAppendRow & { outcome: ReceiptOutcome; anomaly: string | null; outbox_id: number | null }>(
+      `SELECT r.outcome, r.anomaly, r.outbox_id, (r.entry).*
+         FROM payment_record_receipt($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz) r`,
       [
-        entry.seq,
-        entry.createdAt,
-        entry.kind,
-        entry.amount,
-        entry.currency,
-        entry.shopId,
-        entry.warehouseId,
-        entry.merchantAccount,
-        entry.channel,
-        entry.ref,
-        entry.providerTxnId,
-        entry.providerRefundId,
-        entry.providerEventId,
-        entry.sourceSeq,
-        entry.workOrderId,
-        entry.paymentOrderId,
-        entry.actor,
-        entry.reason,
-        entry.payloadHash,
-        entry.prevHash,
-        entry.hash,
+        receipt.channel,
+        receipt.outTradeNo,
+        receipt.txnId,
+        receipt.amount,
+        receipt.currency,
+        receipt.merchantAccount ?? null,
+        receipt.providerOrderRef ?? null,
+        receipt.providerEventId ?? null,
+        receipt.actor,
+        receipt.payloadHash,
+        receipt.paidAt ?? null,
       ],
-    );
-    if (inserted.rowCount === 1) {
-      return { seq: entry.seq, hash: entry.hash, createdAt: entry.createdAt, inserted: true, entry };
-    }
-    const existing = await this.findByRef(input.channel, ref, incoming, tx);
-    if (existing) {
-      return { seq: existing.seq, hash: existing.hash, createdAt: existing.createdAt, inserted: false, entry: existing };
-    }
-    throw new LedgerUsageError(`ledger row ${entry.seq} conflicted with the chain head: a writer appended without the ledger lock`);
+    ));
+    const row = rows[0];
+    if (!row) throw new Error('payment_record_receipt returned no row');
+    if (row.outcome === 'duplicate') return { outcome: 'duplicate', anomaly: row.anomaly };
+    const appended = checkedAppend(row);
+    return { outcome: row.outcome, anomaly: row.anomaly, outboxId: row.outbox_id, seq: appended.seq, entry: appended.entry };
   }
 
   /** `append` in a transaction of its own. */
