@@ -9,6 +9,10 @@ import { createHash } from 'node:crypto';
  * values as explicit `null`, strings escaped as `JSON.stringify` does, UTF-8. `created_at` is the text the database
  * prints for the stored value (`YYYY-MM-DDTHH:MM:SS.ffffffZ`, UTC, exactly six fractional digits) — never a JS Date,
  * which holds milliseconds only and would make verification depend on a driver's date handling.
+ *
+ * The database appends with a mirror of this serialization (`ledger_canonical`, migration 0012), so the chain lock
+ * is held for one statement. This file stays the reference: the BFF checks each appended row's hash against it and
+ * `ledger:verify` recomputes the chain with it. A change here is a new version and a new migration, never an edit.
  */
 
 /** Version of the serialization: a new one would be a new key order or field set, never a silent change. */

@@ -294,6 +294,9 @@ export class RefundService {
    */
   private async confirm(r: RefundRequest, c: Confirmation): Promise<'recorded' | 'duplicate'> {
     const out = await this.db.transaction(async (tx) => {
+      // The work order's money lock first (as a refund request takes it): a request checking "paid less refunded and in
+      // flight" must not read the balance before this commit and the in-flight list after it.
+      if (r.workOrderId != null) await lockWorkOrder(tx, r.workOrderId);
       const locked = await this.refunds.lock(tx, r.outRefundNo);
       if (!locked || locked.state === 'succeeded') return { outcome: 'duplicate' as const };
       if (c.amount !== locked.amount) {

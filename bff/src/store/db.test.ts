@@ -93,6 +93,25 @@ for (const backend of backends) {
         const select = await db.query<{ n: number }>('SELECT n FROM counter ORDER BY n');
         expect(select).toEqual({ rows: [{ n: 1 }, { n: 2 }], rowCount: 2 });
       });
+
+      it('runs a named (prepared) statement with fresh parameters each time, on any connection and inside transactions', async () => {
+        const sql = 'SELECT $1::int * 2 AS doubled';
+        const direct = await Promise.all(Array.from({ length: 12 }, (_, i) => db.query<{ doubled: number }>(sql, [i], { prepare: 'db_test_double' })));
+        expect(direct.map((r) => r.rows[0]?.doubled)).toEqual(Array.from({ length: 12 }, (_, i) => i * 2));
+        const inTx = await db.transaction(async (tx) => [
+          (await tx.query<{ doubled: number }>(sql, [21], { prepare: 'db_test_double' })).rows[0]?.doubled,
+          (await tx.query<{ doubled: number }>(sql, [50], { prepare: 'db_test_double' })).rows[0]?.doubled,
+        ]);
+        expect(inTx).toEqual([42, 100]);
+        if (db.kind === 'pg') {
+          // prepared once on the connection, not re-parsed per call
+          const { rows } = await db.transaction(async (tx) => {
+            await tx.query(sql, [1], { prepare: 'db_test_double' });
+            return tx.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_prepared_statements WHERE name = 'db_test_double'`);
+          });
+          expect(rows[0]?.n).toBe(1);
+        }
+      });
     });
 
     describe('transaction', () => {

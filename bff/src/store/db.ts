@@ -8,7 +8,7 @@ import { Pool, types as pgTypes, type CustomTypesConfig, type PoolClient } from 
  */
 export interface Db {
   readonly kind: 'pg' | 'pglite';
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[]; rowCount: number }>;
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<{ rows: R[]; rowCount: number }>;
   /** A multi-statement script, no parameters (migrations). */
   exec(sql: string): Promise<void>;
   /**
@@ -19,6 +19,14 @@ export interface Db {
   transaction<T>(fn: (tx: Db) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface QueryOptions {
+  /**
+   * A prepared-statement name, unique per SQL text: PostgreSQL then parses and plans the statement once per connection
+   * instead of on every call (for hot paths; ~0.1 ms a call here). PGlite ignores it.
+   */
+  prepare?: string;
 }
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
@@ -266,7 +274,7 @@ type QueryResult<R> = { rows: R[]; rowCount: number };
 
 /** How a transaction talks to its one connection. */
 interface Connection {
-  query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R> & { command?: string }>;
+  query<R>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<R> & { command?: string }>;
   exec(sql: string): Promise<void>;
 }
 
@@ -304,9 +312,9 @@ class TxDb implements Db {
     }
   }
 
-  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
     this.assertOpen();
-    const { rows, rowCount } = await this.connection.query<R>(sql, params);
+    const { rows, rowCount } = await this.connection.query<R>(sql, params, opts);
     return { rows, rowCount };
   }
 
@@ -389,8 +397,8 @@ class PgDb implements Db {
 
   constructor(private readonly pool: Pool) {}
 
-  async query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    const result = await mapErrors(this.pool.query(sql, params));
+  async query<R = Record<string, unknown>>(sql: string, params?: unknown[], opts?: QueryOptions): Promise<QueryResult<R>> {
+    const result = await mapErrors(opts?.prepare ? this.pool.query({ name: opts.prepare, text: sql, values: params }) : this.pool.query(sql, params));
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   }
 
@@ -424,8 +432,8 @@ class PgDb implements Db {
 
 function clientConnection(client: PoolClient): Connection {
   return {
-    async query<R>(sql: string, params?: unknown[]) {
-      const result = await mapErrors(client.query(sql, params));
+    async query<R>(sql: string, params?: unknown[], opts?: QueryOptions) {
+      const result = await mapErrors(opts?.prepare ? client.query({ name: opts.prepare, text: sql, values: params }) : client.query(sql, params));
       return { rows: result.rows as R[], rowCount: result.rowCount ?? 0, command: result.command };
     },
     async exec(sql: string) {

@@ -340,6 +340,56 @@ for (const backend of [{ kind: 'pglite' as const }, { kind: 'pg' as const, datab
         expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: cases.length + 2 });
       });
 
+      it('records receipts that arrive together in one batched statement, each exactly as if alone, in arrival order', async () => {
+        const seen: string[] = [];
+        const spy: Db = Object.assign(Object.create(t.db) as Db, {
+          query: (sql: string, params?: unknown[], o?: { prepare?: string }) => {
+            seen.push(sql);
+            return t.db.query(sql, params, o);
+          },
+        });
+        const repo = new LedgerRepository(spy, { receiptConcurrency: 1 });
+        const a = await open();
+        const b = await open();
+        const c = await open();
+        const inputs = [
+          receipt(a.outTradeNo, { txnId: 'B-1' }), // goes alone
+          receipt(b.outTradeNo, { txnId: 'B-2', paidAt: new Date('2031-05-01T10:00:00.000Z') }), // these wait and go together
+          receipt(b.outTradeNo, { txnId: 'B-2' }),
+          receipt(b.outTradeNo, { txnId: 'B-3' }),
+          receipt(c.outTradeNo, { txnId: 'B-4', amount: 1 }),
+          receipt('RCPT99999998', { txnId: 'B-5' }),
+          receipt(c.outTradeNo, { txnId: 'B-6' }),
+        ];
+        const results = await Promise.all(inputs.map((r) => repo.recordReceipt(r)));
+        expect(results.map((r) => r.outcome)).toEqual(['charged', 'charged', 'duplicate', 'suspense', 'suspense', 'suspense', 'charged']);
+        expect(results.map((r) => (r.outcome === 'duplicate' ? null : r.seq))).toEqual([1, 2, null, 3, 4, 5, 6]);
+        expect(seen.filter((sql) => sql.includes('payment_record_receipts('))).toHaveLength(1);
+        expect(seen.filter((sql) => sql.includes('payment_record_receipt('))).toHaveLength(1);
+        expect(await orders.get(b.outTradeNo)).toMatchObject({ state: 'paid', paidLedgerSeq: 2, paidAt: new Date('2031-05-01T10:00:00.000Z') });
+        expect((await outboxRows()).map((o) => o.ledger_seq)).toEqual([1, 2, 6]);
+        expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 6 });
+      });
+
+      it('records the rest of a batch when the database refuses one of its items, which alone fails', async () => {
+        const repo = new LedgerRepository(t.db, { receiptConcurrency: 1 });
+        const orderA = await open();
+        const orderB = await open();
+        const first = repo.recordReceipt(receipt(orderA.outTradeNo, { txnId: 'F-0' }));
+        const batch = Promise.allSettled([
+          repo.recordReceipt(receipt(orderB.outTradeNo, { txnId: 'F-1' })),
+          repo.recordReceipt(receipt(orderB.outTradeNo, { txnId: 'F-\u0000' })), // text can't hold NUL
+          repo.recordReceipt(receipt(orderA.outTradeNo, { txnId: 'F-0' })),
+        ]);
+        expect(await first).toMatchObject({ outcome: 'charged' });
+        const [ok, bad, dup] = await batch;
+        expect(ok).toMatchObject({ status: 'fulfilled', value: { outcome: 'charged' } });
+        expect(bad.status).toBe('rejected');
+        expect(dup).toMatchObject({ status: 'fulfilled', value: { outcome: 'duplicate' } });
+        expect(await allRows(sut)).toHaveLength(2);
+        expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 2 });
+      });
+
       it('refuses malformed input before touching the database', async () => {
         const order = await open();
         await expect(sut.recordReceipt(receipt(order.outTradeNo, { amount: 0 }))).rejects.toThrow(LedgerInputError);

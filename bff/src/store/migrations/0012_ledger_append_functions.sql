@@ -203,3 +203,36 @@ BEGIN
   RETURN res;
 END
 $$;
+
+-- Several receipts in one statement and one transaction: one chain-lock hand-over and one commit for all of them.
+-- Under load the chain's cost is not the append but passing the lock from one committed transaction to the next
+-- waiting backend (a wake-up, a context switch on busy cores); the BFF batches the receipts that arrive while a call
+-- is running (LedgerRepository.recordReceipt). Items are recorded in order, each exactly as payment_record_receipt
+-- records it alone; their orders are locked first, sorted by out_trade_no, so two batches can't deadlock each other
+-- (and every path takes a payment order's lock before the chain's). One row per item, `idx` from 0. A failing item
+-- fails the whole statement: the BFF then records the items one by one, so only that item's error is reported.
+CREATE FUNCTION payment_record_receipts(p_items jsonb)
+RETURNS TABLE (idx int, result payment_receipt_result)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  item record;
+BEGIN
+  PERFORM 1 FROM payment_orders po
+   WHERE po.out_trade_no IN (SELECT e ->> 'out_trade_no' FROM jsonb_array_elements(p_items) e)
+   ORDER BY po.out_trade_no
+     FOR UPDATE;
+  FOR item IN
+    SELECT (i.ord - 1)::int AS idx, x.*
+      FROM jsonb_array_elements(p_items) WITH ORDINALITY AS i(e, ord),
+           jsonb_to_record(i.e) AS x(channel text, out_trade_no text, txn_id text, amount bigint, currency text,
+             merchant_account text, provider_order_ref text, provider_event_id text, actor text, payload_hash text,
+             paid_at timestamptz)
+     ORDER BY i.ord
+  LOOP
+    idx := item.idx;
+    result := payment_record_receipt(item.channel, item.out_trade_no, item.txn_id, item.amount, item.currency,
+      item.merchant_account, item.provider_order_ref, item.provider_event_id, item.actor, item.payload_hash, item.paid_at);
+    RETURN NEXT;
+  END LOOP;
+END
+$$;
