@@ -4,7 +4,7 @@
  * where rates stay under ~70% of one Odoo process's measured maximum (BENCH_MAX_RATE, default 100/s).
  * BENCH_ONLY=transport|workorders|parts|odoomock|webhooks runs one section; BENCH_N sets the sequential sample size
  * (default 300). Webhooks: BENCH_WEBHOOK_RATE (default 500/s), BENCH_DURATION_S (default 5),
- * BENCH_WEBHOOK_LADDER (default 250,500,1000,1500,2000,2500) with BENCH_LADDER_S (default 4) s per step, BENCH_ODOO_DELAY_MS
+ * BENCH_WEBHOOK_LADDER (default 250,500,1000,1500,2000,2500,3000) with BENCH_LADDER_S (default 4) s per step, BENCH_ODOO_DELAY_MS
  * (default 12: the Odoo mock answers as late as the real Odoo 17 here);
  * PostgreSQL with DATABASE_URL, BullMQ with REDIS_URL.
  */
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
         await benchWebhooks({
           rate: Number(process.env.BENCH_WEBHOOK_RATE ?? 500),
           durationS: Number(process.env.BENCH_DURATION_S ?? 5),
-          ladder: numbers(process.env.BENCH_WEBHOOK_LADDER, [250, 500, 1000, 1500, 2000, 2500]),
+          ladder: numbers(process.env.BENCH_WEBHOOK_LADDER, [250, 500, 1000, 1500, 2000, 2500, 3000]),
           ladderDurationS: Number(process.env.BENCH_LADDER_S ?? 4),
           odooDelayMs: Number(process.env.BENCH_ODOO_DELAY_MS ?? 12),
         }),
