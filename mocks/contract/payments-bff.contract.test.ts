@@ -53,7 +53,7 @@ describe(`WeChat Pay notifications in batches through the BFF (store: ${process.
     for (let i = 0; i < WORK_ORDERS; i++) {
       const wo = await payableWorkOrder(h, staff, { login: `batch-${unique.tag()}`, phone: unique.phone(), plate: unique.plate() }, 10_000 + i * 100);
       const r = await h.req('POST', `/api/v1/work-orders/${wo.id}/payments/wechat`, { token: wo.token, headers: { 'idempotency-key': `batch-${randomUUID()}` } });
-      expect(r.status).toBe(201);
+      expect({ status: r.status, body: r.status === 201 ? 'created' : r.body }).toEqual({ status: 201, body: 'created' });
       orders.push({ ...wo, outTradeNo: r.body.payment_order.out_trade_no, amount: r.body.payment_order.amount });
     }
     // The customers pay; the platform's notifications are held back and sent below, all at once.
