@@ -4,6 +4,7 @@
  * settlement registers it in Odoo (credit note for the price-reducing part + outbound payment). The concurrent check
  * is proven on PostgreSQL (DATABASE_URL); PGlite is one connection.
  */
+import { WORK_ORDER_LOCK_CLASS, lockWorkOrder } from '../src/store/work-order-lock';
 import { startHarness, expectProblem, payableWorkOrder, waitFor, type Harness } from './harness';
 
 const databaseUrl = process.env.DATABASE_URL || undefined;
@@ -141,6 +142,34 @@ function suite(name: string, opts: { databaseUrl?: string }) {
         expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
         expectProblem(results.find((r) => r.status === 409)!, 409, 'REFUND_EXCEEDS_PAID');
         expect((await ledgerRows(id)).filter((e) => e.kind === 'refund').map((e) => e.amount)).toEqual([-10000]);
+      });
+
+      it('a refund confirmation waits for the work order’s money lock (a refund check must not read the balance before it and the in-flight list after it)', async () => {
+        const { id, token } = await workOrder();
+        await payWechat(id, token);
+        await waitFor(() => odooWo(id).amount_paid === 150);
+        const r = await refund(id, { amount: 5000, reason: 'lock order' });
+        expect(r.status).toBe(202);
+        const db = h.bff.container.db;
+        const { completing } = await db.transaction(async (tx) => {
+          await lockWorkOrder(tx, id); // as a concurrent refund request holds it while it checks
+          const completing = h.wechatPay!.completeRefund(r.body.out_refund_no);
+          // the notification's confirmation queues behind this lock: a backend waits for exactly this advisory lock
+          await waitFor(async () => {
+            const { rows } = await db.query<{ n: number }>(
+              `SELECT count(*)::int AS n FROM pg_locks
+                WHERE locktype = 'advisory' AND NOT granted AND classid = $1
+                  AND objid = (hashtext(current_schema() || '/' || $2::text)::bigint & 4294967295)::text::oid`,
+              [WORK_ORDER_LOCK_CLASS, id],
+            );
+            return rows[0]!.n === 1;
+          });
+          expect((await ledgerRows(id)).filter((e) => e.kind === 'refund')).toEqual([]);
+          return { completing }; // (not the promise itself: the transaction would wait for it, holding the lock)
+        });
+        const delivered = await completing;
+        expect(delivered.deliveries.map((d) => d.status)).toEqual([204]);
+        expect((await ledgerRows(id)).filter((e) => e.kind === 'refund').map((e) => e.amount)).toEqual([-5000]);
       });
     }
   });
