@@ -3,7 +3,7 @@ import { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { PaymentsGateway } from '../../bff/src/integrations/odoo/payments';
 import { createLogger } from '../../bff/src/logger';
 import { verifyLedger } from '../../bff/src/store/ledger-verify';
-import { payableWorkOrder, startHarness, type Harness } from '../../bff/test/harness';
+import { payableWorkOrder, startHarness, waitFor, type Harness } from '../../bff/test/harness';
 import { unique } from './target';
 
 /**
@@ -17,16 +17,6 @@ const WORK_ORDERS = 8;
 const COPIES = 3;
 
 jest.setTimeout(240_000);
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > until) throw new Error(`${what}: not reached within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe(`WeChat Pay notifications in batches through the BFF (store: ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'})`, () => {
   let h: Harness;
@@ -69,7 +59,8 @@ describe(`WeChat Pay notifications in batches through the BFF (store: ${process.
     // Settled in Odoo: paid in full, invoiced once, one payment each.
     const cents = (v: number) => Math.round(v * 100);
     const money = async () => Promise.all(orders.map(async (o) => ({ o, m: (await pays.money(o.id))! })));
-    const settled = await waitFor('every payment registered in Odoo', async () => {
+    // every payment registered in Odoo
+    const settled = await waitFor(async () => {
       const rows = await money();
       return rows.every(({ m }) => m.amount_due === 0 && m.amount_paid > 0) && rows;
     }, 120_000);
