@@ -38,22 +38,24 @@ export interface RefundRequest {
   completedAt: Date | null;
 }
 
-export interface CreateRefundInput {
-  outRefundNo: string;
-  kind: RefundKind;
-  workOrderId: number | null;
-  shopId: number;
-  warehouseId: number;
-  channel: LedgerChannel;
-  merchantAccount: string;
-  sourceSeq: number;
-  providerTxnId: string;
-  amount: number;
-  creditAmount: number;
-  currency: string;
-  reason: string;
-  requestedBy: string;
-}
+/** What a manager's request fixes; the rest (state, provider replies, attempts, times) the store keeps. */
+export type CreateRefundInput = Pick<
+  RefundRequest,
+  | 'outRefundNo'
+  | 'kind'
+  | 'workOrderId'
+  | 'shopId'
+  | 'warehouseId'
+  | 'channel'
+  | 'merchantAccount'
+  | 'sourceSeq'
+  | 'providerTxnId'
+  | 'amount'
+  | 'creditAmount'
+  | 'currency'
+  | 'reason'
+  | 'requestedBy'
+>;
 
 interface Row {
   id: number;
