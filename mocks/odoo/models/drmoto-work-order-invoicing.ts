@@ -209,24 +209,24 @@ export function syncMoves(env: Env, wo: Row, key: string): SyncOutcome {
 
 // ------------------------------------------------------------------------------------------------ payments
 
-/** the payment of this ledger reference in the shop, if registered */
-export function paymentByLedgerRef(env: Env, companyId: number, ledgerRef: string): Row | undefined {
+/** the row of `model` carrying this ledger reference in the shop, if any */
+function byLedgerRef(env: Env, model: string, companyId: number, ledgerRef: string): Row | undefined {
   return env
-    .model(PAYMENT)
+    .model(model)
     .sudo()
     .allRows()
-    .find((p) => p.company_id === companyId && p.drmoto_ledger_ref === ledgerRef);
+    .find((r) => r.company_id === companyId && r.drmoto_ledger_ref === ledgerRef);
 }
 
-/**
- * _drmoto_register_payment: ONE posted inbound payment on the channel's journal (created when missing), reconciled
- * with the open invoices of the work order oldest first; amount_paid follows. `env` is the action environment.
- */
-export function registerPayment(env: Env, wo: Row, ledgerRef: string, amount: number, channel: string): number {
+/** the payment of this ledger reference in the shop, if registered */
+export const paymentByLedgerRef = (env: Env, companyId: number, ledgerRef: string): Row | undefined => byLedgerRef(env, PAYMENT, companyId, ledgerRef);
+
+/** ONE posted payment of the work order keyed by `ledgerRef` on the channel's journal, reconciled; amount_paid follows */
+function postedPayment(env: Env, wo: Row, type: 'inbound' | 'outbound', ref: string, ledgerRef: string, amount: number, channel: string): number {
   const journal = channelJournal(env, wo.company_id as number, channel);
   const [paymentId] = env.model(PAYMENT).create([
     {
-      payment_type: 'inbound',
+      payment_type: type,
       partner_type: 'customer',
       partner_id: wo.partner_id,
       amount,
@@ -234,7 +234,7 @@ export function registerPayment(env: Env, wo: Row, ledgerRef: string, amount: nu
       journal_id: journal.id,
       company_id: wo.company_id,
       date: shopToday(env, wo.company_id as number),
-      ref: String(wo.name),
+      ref,
       drmoto_work_order_id: wo.id,
       drmoto_ledger_ref: ledgerRef,
       drmoto_channel: channel,
@@ -246,19 +246,21 @@ export function registerPayment(env: Env, wo: Row, ledgerRef: string, amount: nu
   return paymentId!;
 }
 
+/**
+ * _drmoto_register_payment: ONE posted inbound payment on the channel's journal (created when missing), reconciled
+ * with the open invoices of the work order oldest first; amount_paid follows. `env` is the action environment.
+ */
+export function registerPayment(env: Env, wo: Row, ledgerRef: string, amount: number, channel: string): number {
+  return postedPayment(env, wo, 'inbound', String(wo.name), ledgerRef, amount, channel);
+}
+
 // ------------------------------------------------------------------------------------------------ refunds
 
 /** the refund credit note's ledger reference */
 export const CREDIT_SUFFIX = '/credit';
 
 /** the move (any type) carrying this ledger reference in the shop, if any */
-export function moveByLedgerRef(env: Env, companyId: number, ledgerRef: string): Row | undefined {
-  return env
-    .model(MOVE)
-    .sudo()
-    .allRows()
-    .find((m) => m.company_id === companyId && m.drmoto_ledger_ref === ledgerRef);
-}
+export const moveByLedgerRef = (env: Env, companyId: number, ledgerRef: string): Row | undefined => byLedgerRef(env, MOVE, companyId, ledgerRef);
 
 /**
  * _drmoto_make_refund_credit_note: ONE posted out_refund of exactly `credit`, one line with the shop's default sale tax
@@ -301,25 +303,5 @@ export function makeRefundCreditNote(env: Env, wo: Row, credit: number, creditRe
 
 /** _drmoto_register_refund: ONE posted outbound payment on the channel's journal, reconciled; amounts follow. */
 export function registerRefundPayment(env: Env, wo: Row, ledgerRef: string, amount: number, channel: string): number {
-  const journal = channelJournal(env, wo.company_id as number, channel);
-  const [paymentId] = env.model(PAYMENT).create([
-    {
-      payment_type: 'outbound',
-      partner_type: 'customer',
-      partner_id: wo.partner_id,
-      amount,
-      currency_id: currencyOf(env, wo) ?? false,
-      journal_id: journal.id,
-      company_id: wo.company_id,
-      date: shopToday(env, wo.company_id as number),
-      ref: `Refund ${String(wo.name)}`,
-      drmoto_work_order_id: wo.id,
-      drmoto_ledger_ref: ledgerRef,
-      drmoto_channel: channel,
-    } as Record<string, Raw>,
-  ]);
-  postPayment(env, paymentId!);
-  reconcileWorkOrder(env, wo.id);
-  recomputeMoney(env, wo.id);
-  return paymentId!;
+  return postedPayment(env, wo, 'outbound', `Refund ${String(wo.name)}`, ledgerRef, amount, channel);
 }
