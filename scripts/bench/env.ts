@@ -55,13 +55,27 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** The Odoo mock in a process of its own on a free port; `env` adds to this process's (e.g. ODOO_MOCK_REPLY_DELAY_MS). */
+export function spawnOdooMock(env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  return spawnReady(['mocks/odoo/main.ts'], { ...process.env, ODOO_MOCK_PORT: '0', ...env }, /on (http:\/\/127\.0\.0\.1:\d+)/);
+}
+
+/** The BFF in a process of its own as production runs it (free port, info logs); `env` adds its Odoo, store, providers. */
+export function spawnBff(env: Record<string, string | undefined>): Promise<{ child: ChildProcess; url: string }> {
+  return spawnReady(
+    ['bff/src/server.ts'],
+    { PATH: process.env.PATH, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: 'bench-secret-bench-secret-bench-secret', ...env },
+    /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+  );
+}
+
 /**
  * The BFF, the Odoo mock and the load generator each run in their own process (as in production the BFF
  * and Odoo do), so the measurements don't share one event loop. With ODOO_URL the real Odoo replaces the mock.
  */
 export async function openBenchEnv(): Promise<BenchEnv> {
   const real = Boolean(process.env.ODOO_URL);
-  const mock = real ? undefined : await spawnReady(['mocks/odoo/main.ts'], { ...process.env, ODOO_MOCK_PORT: '0' }, /on (http:\/\/127\.0\.0\.1:\d+)/);
+  const mock = real ? undefined : await spawnOdooMock();
   const base: Omit<OdooConfig, 'transport'> = {
     url: process.env.ODOO_URL ?? mock!.url,
     db: process.env.ODOO_DB ?? 'drmoto',
@@ -75,28 +89,18 @@ export async function openBenchEnv(): Promise<BenchEnv> {
   const json = new OdooClient({ ...base, transport: 'jsonrpc' }, logger);
   const xml = new OdooClient({ ...base, transport: 'xmlrpc' }, logger);
   const wechat: WechatMock = await startWechatMock();
-  const bffProc = await spawnReady(
-    ['bff/src/server.ts'],
-    {
-      PATH: process.env.PATH,
-      NODE_ENV: 'production',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'info',
-      ODOO_URL: base.url,
-      ODOO_DB: base.db,
-      ODOO_USER: base.user,
-      ODOO_PASSWORD: base.password,
-      ODOO_MAX_SOCKETS: '32',
-      PGLITE_DIR: 'memory://',
-      JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
-      WECHAT_SECRET: wechat.secret,
-      WECHAT_APPID: wechat.appId,
-      WECHAT_API_BASE: wechat.url,
-      RATE_LIMIT_AUTH_PER_MIN: '100000',
-    },
-    /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-  );
+  const bffProc = await spawnBff({
+    ODOO_URL: base.url,
+    ODOO_DB: base.db,
+    ODOO_USER: base.user,
+    ODOO_PASSWORD: base.password,
+    ODOO_MAX_SOCKETS: '32',
+    PGLITE_DIR: 'memory://',
+    WECHAT_SECRET: wechat.secret,
+    WECHAT_APPID: wechat.appId,
+    WECHAT_API_BASE: wechat.url,
+    RATE_LIMIT_AUTH_PER_MIN: '100000',
+  });
   const bffUrl = bffProc.url;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const call: BenchEnv['call'] = (method, p, opts = {}) =>

@@ -10,7 +10,7 @@ import { PaymentOrderRepository } from '../../bff/src/store/payment-orders';
 import { verifyLedger } from '../../bff/src/store/ledger-verify';
 import { BullmqJobQueue } from '../../bff/src/jobs/bullmq';
 import { startWechatPayMock, type WechatPayMock } from '../../mocks/wechatpay/server';
-import { spawnReady, stop } from './env';
+import { spawnBff, spawnOdooMock, stop } from './env';
 import { cooldown, fmt, machine, maxRate, openLoop, type Stats } from './lib';
 
 /** One pre-signed delivery: the exact bytes and headers WeChat Pay would POST. */
@@ -87,9 +87,9 @@ export async function benchWebhooks(opts: WebhookBenchOptions): Promise<string> 
   const totalOrders = unique.a + unique.b + unique.c + unique.warm;
   const wxpay: WechatPayMock = await startWechatPayMock({ appid: 'wx_bench_appid' });
   const store = await benchStore();
-  const odoo = await spawnReady(['mocks/odoo/main.ts'], { ...process.env, ODOO_MOCK_PORT: '0', ODOO_MOCK_REPLY_DELAY_MS: String(opts.odooDelayMs) }, /on (http:\/\/127\.0\.0\.1:\d+)/);
+  const odoo = await spawnOdooMock({ ODOO_MOCK_REPLY_DELAY_MS: String(opts.odooDelayMs) });
   const queuePrefix = `bench-webhooks-${randomUUID().slice(0, 8)}`;
-  let bff: Awaited<ReturnType<typeof spawnReady>> | undefined;
+  let bff: Awaited<ReturnType<typeof spawnBff>> | undefined;
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   try {
     // ---- before the clock: payment orders in the store, every notification signed and encrypted
@@ -147,28 +147,18 @@ export async function benchWebhooks(opts: WebhookBenchOptions): Promise<string> 
       return out;
     };
 
-    bff = await spawnReady(
-      ['bff/src/server.ts'],
-      {
-        PATH: process.env.PATH,
-        NODE_ENV: 'production',
-        PORT: '0',
-        HOST: '127.0.0.1',
-        LOG_LEVEL: 'info',
-        ODOO_URL: odoo.url,
-        ODOO_DB: 'drmoto',
-        ODOO_USER: 'bff',
-        ODOO_PASSWORD: 'bff',
-        JWT_SECRET: 'bench-secret-bench-secret-bench-secret',
-        WECHAT_SECRET: 'bench-wechat-secret',
-        WECHAT_APPID: wxpay.merchant.appid,
-        // production config wants an https notify URL; nothing is ever sent to it here
-        ...wxpay.env('https://bench.invalid/api/v1/webhooks/wechatpay'),
-        ...store.env,
-        ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: queuePrefix } : {}),
-      },
-      /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
-    );
+    bff = await spawnBff({
+      ODOO_URL: odoo.url,
+      ODOO_DB: 'drmoto',
+      ODOO_USER: 'bff',
+      ODOO_PASSWORD: 'bff',
+      WECHAT_SECRET: 'bench-wechat-secret',
+      WECHAT_APPID: wxpay.merchant.appid,
+      // production config wants an https notify URL; nothing is ever sent to it here
+      ...wxpay.env('https://bench.invalid/api/v1/webhooks/wechatpay'),
+      ...store.env,
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, QUEUE_PREFIX: queuePrefix } : {}),
+    });
     const webhook = `${bff.url}/api/v1/webhooks/wechatpay`;
     let acked = 0;
     const ackedPayments = new Set<number>();
