@@ -179,8 +179,8 @@ export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOp
     });
 
     describe('failures', () => {
-      it('retries a transient failure with backoff until it succeeds', async () => {
-        const queue = await open();
+      /** A handler that fails its first two attempts (Odoo unavailable) and succeeds on the third. */
+      const failTwice = (queue: JobQueue) => {
         const attempts: number[] = [];
         const done = deferred();
         queue.register(JobName.Housekeeping, async (job) => {
@@ -190,6 +190,12 @@ export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOp
           }
           done.resolve();
         });
+        return { attempts, done };
+      };
+
+      it('retries a transient failure with backoff until it succeeds', async () => {
+        const queue = await open();
+        const { attempts, done } = failTwice(queue);
         await queue.start();
         await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-transient', attempts: 5, backoffMs: 5 });
         await done.promise;
@@ -199,15 +205,7 @@ export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOp
 
       it("the driver's backoffMs overrides a job's own (a job set to wait an hour between tries retries at once)", async () => {
         const queue = await open({ backoffMs: 5 });
-        const attempts: number[] = [];
-        const done = deferred();
-        queue.register(JobName.Housekeeping, async (job) => {
-          attempts.push(job.attempt);
-          if (job.attempt < 3) {
-            throw new Error(`Odoo unavailable (attempt ${job.attempt})`);
-          }
-          done.resolve();
-        });
+        const { attempts, done } = failTwice(queue);
         await queue.start();
         await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-override', attempts: 5, backoffMs: 3_600_000 });
         await done.promise;
