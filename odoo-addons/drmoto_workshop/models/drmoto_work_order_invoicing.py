@@ -411,28 +411,7 @@ class DrmotoWorkOrderInvoicing(models.Model):
 
         # 4. one posted payment, reconciled; one status-log row (and an audit row for staff)
         env_wo = wo._drmoto_env(key)
-        journal = env_wo._drmoto_channel_journal(channel)
-        method_line = journal.inbound_payment_method_line_ids[:1]
-        if not method_line:
-            raise _validation(_("journal %s has no incoming payment method", journal.name))
-        payment = env_wo.env["account.payment"].with_company(wo.company_id).with_context(
-            mail_create_nosubscribe=True,
-        ).create({
-            "payment_type": "inbound",
-            "partner_type": "customer",
-            "partner_id": wo.partner_id.id,
-            "amount": amount,
-            "currency_id": currency.id,
-            "journal_id": journal.id,
-            "payment_method_line_id": method_line.id,
-            "date": fields.Date.context_today(wo),
-            "ref": wo.name,
-            "drmoto_work_order_id": wo.id,
-            "drmoto_ledger_ref": ledger_ref,
-            "drmoto_channel": channel,
-        })
-        payment.action_post()
-        env_wo._drmoto_reconcile()
+        payment = env_wo._drmoto_post_payment("inbound", amount, currency, channel, ledger_ref, wo.name)
         wo.invalidate_recordset(["amount_paid", "amount_due", "amount_refunded"])
         result = wo._drmoto_payment_result(payment, False)
         if actor["kind"] == "staff" or channel == "offline":
@@ -513,28 +492,7 @@ class DrmotoWorkOrderInvoicing(models.Model):
         credit_note = env_wo.env["account.move"]
         if not currency.is_zero(credit):
             credit_note = env_wo._drmoto_make_refund_credit_note(credit, credit_ref, key)
-        journal = env_wo._drmoto_channel_journal(channel)
-        method_line = journal.outbound_payment_method_line_ids[:1]
-        if not method_line:
-            raise _validation(_("journal %s has no outgoing payment method", journal.name))
-        payment = env_wo.env["account.payment"].with_company(wo.company_id).with_context(
-            mail_create_nosubscribe=True,
-        ).create({
-            "payment_type": "outbound",
-            "partner_type": "customer",
-            "partner_id": wo.partner_id.id,
-            "amount": amount,
-            "currency_id": currency.id,
-            "journal_id": journal.id,
-            "payment_method_line_id": method_line.id,
-            "date": fields.Date.context_today(wo),
-            "ref": _("Refund %s", wo.name),
-            "drmoto_work_order_id": wo.id,
-            "drmoto_ledger_ref": ledger_ref,
-            "drmoto_channel": channel,
-        })
-        payment.action_post()
-        env_wo._drmoto_reconcile()
+        payment = env_wo._drmoto_post_payment("outbound", amount, currency, channel, ledger_ref, _("Refund %s", wo.name))
         result = wo._drmoto_refund_result(payment, credit_note, False)
         env_wo.env["drmoto.audit.log"]._drmoto_record(
             "refund", payment, after={"payment": payment.name, "amount": amount, "credit_amount": credit,
@@ -548,6 +506,36 @@ class DrmotoWorkOrderInvoicing(models.Model):
             {k: v for k, v in result.items() if k != "replayed"},
         )
         return self._drmoto_ui(result)
+
+    def _drmoto_post_payment(self, payment_type, amount, currency, channel, ledger_ref, ref):
+        """ONE posted customer payment (inbound: money received, outbound: money returned) of the work order on the
+        channel's journal, keyed by ``ledger_ref``, reconciled with its moves. ``self`` is the action environment's."""
+        self.ensure_one()
+        journal = self._drmoto_channel_journal(channel)
+        method_line = (journal.inbound_payment_method_line_ids if payment_type == "inbound"
+                       else journal.outbound_payment_method_line_ids)[:1]
+        if not method_line:
+            raise _validation(_("journal %s has no incoming payment method", journal.name) if payment_type == "inbound"
+                              else _("journal %s has no outgoing payment method", journal.name))
+        payment = self.env["account.payment"].with_company(self.company_id).with_context(
+            mail_create_nosubscribe=True,
+        ).create({
+            "payment_type": payment_type,
+            "partner_type": "customer",
+            "partner_id": self.partner_id.id,
+            "amount": amount,
+            "currency_id": currency.id,
+            "journal_id": journal.id,
+            "payment_method_line_id": method_line.id,
+            "date": fields.Date.context_today(self),
+            "ref": ref,
+            "drmoto_work_order_id": self.id,
+            "drmoto_ledger_ref": ledger_ref,
+            "drmoto_channel": channel,
+        })
+        payment.action_post()
+        self._drmoto_reconcile()
+        return payment
 
     def _drmoto_make_refund_credit_note(self, credit, credit_ref, key):
         """ONE posted ``out_refund`` of exactly ``credit``: one line with the shop's default sale tax
