@@ -188,6 +188,28 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
   }
 }
 
+/** Tokens of the seed's staff by login, logged in together. */
+export async function staffTokens<L extends string>(h: Harness, logins: readonly L[]): Promise<Record<L, string>> {
+  const tokens = await Promise.all(logins.map((l) => h.staffToken(l)));
+  return Object.fromEntries(logins.map((l, i) => [l, tokens[i]!])) as Record<L, string>;
+}
+
+/**
+ * A suite's payable work orders, numbered: the n-th is a new customer `<tag>-<n>` with phone `<phone><1000 + n>` and
+ * plate `<plate><n>` (give the plate's digits as a base, e.g. `粤V8`), each made by `payableWorkOrder`.
+ */
+export function payableWorkOrders(
+  h: Harness,
+  staff: { advisor: string; technician: string },
+  series: { tag: string; phone: string; plate: string },
+): (unitPrice?: number) => Promise<{ id: number; token: string }> {
+  let n = 0;
+  return (unitPrice = 15000) => {
+    n++;
+    return payableWorkOrder(h, staff, { login: `${series.tag}-${n}`, phone: `${series.phone}${String(1000 + n)}`, plate: `${series.plate}${String(n).padStart(4, '0')}` }, unitPrice);
+  };
+}
+
 /**
  * A new customer's work order in repair with a confirmed one-line labor quote of `unitPrice` minor units (tax
  * included): what the payment tests pay, refund and settle. `who` keeps customers, phones and plates apart per suite.

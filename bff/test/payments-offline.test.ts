@@ -3,7 +3,7 @@
  * audit in one transaction; Odoo registers and audits it through settlement. The amount-due check runs under the work
  * order's lock — proven concurrently on PostgreSQL (DATABASE_URL), since PGlite is one connection.
  */
-import { startHarness, expectProblem, payableWorkOrder as newPayableWorkOrder, waitFor, type Harness } from './harness';
+import { expectProblem, payableWorkOrders, staffTokens, startHarness, waitFor, type Harness } from './harness';
 
 const databaseUrl = process.env.DATABASE_URL || undefined;
 
@@ -14,21 +14,16 @@ function suite(name: string, opts: { databaseUrl?: string }) {
     let technician: string;
     let cashier: string;
     let manager: string;
-    let n = 0;
+    let payableWorkOrder: (unitPrice?: number) => Promise<{ id: number; token: string }>;
 
     beforeAll(async () => {
       h = await startHarness(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {});
-      [advisor, technician, cashier, manager] = (await Promise.all(['advisor', 'technician', 'cashier', 'manager'].map((l) => h.staffToken(l)))) as [string, string, string, string];
+      ({ advisor, technician, cashier, manager } = await staffTokens(h, ['advisor', 'technician', 'cashier', 'manager']));
+      payableWorkOrder = payableWorkOrders(h, { advisor, technician }, { tag: `off-${name.length}`, phone: '1360000', plate: '粤R4' });
     });
     afterAll(async () => {
       await h.close();
     });
-
-    /** A work order with a confirmed labor quote of `unitPrice` minor units (tax included), in progress. */
-    function payableWorkOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
-      n++;
-      return newPayableWorkOrder(h, { advisor, technician }, { login: `off-${name.length}-${n}`, phone: `1360000${String(1000 + n)}`, plate: `粤R${String(40000 + n)}` }, unitPrice);
-    }
 
     const offline = (id: number, token: string, body: unknown, key = `off-${id}-${Math.random()}`) =>
       h.req('POST', `/api/v1/work-orders/${id}/payments/offline`, { token, body, headers: { 'idempotency-key': key } });

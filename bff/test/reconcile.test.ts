@@ -7,7 +7,7 @@ import { callKw } from '../../mocks/odoo/orm/orm';
 import { runReconcile } from '../../scripts/reconcile';
 import type { Db } from '../src/store/db';
 import { verifyLedger } from '../src/store/ledger-verify';
-import { startHarness, payableWorkOrder, waitFor, type Harness } from './harness';
+import { payableWorkOrders, staffTokens, startHarness, waitFor, type Harness } from './harness';
 
 const borrow = (db: Db): Db => ({ kind: db.kind, query: (s, p) => db.query(s, p), exec: (s) => db.exec(s), transaction: (fn, o) => db.transaction(fn, o), ping: () => db.ping(), close: async () => undefined });
 
@@ -17,20 +17,16 @@ describe('reconcile: Odoo adds up to the ledger for every work order', () => {
   let technician: string;
   let cashier: string;
   let manager: string;
-  let n = 0;
+  let workOrder: (unitPrice?: number) => Promise<{ id: number; token: string }>;
 
   beforeAll(async () => {
     h = await startHarness({ wechatPay: true });
-    [advisor, technician, cashier, manager] = (await Promise.all(['advisor', 'technician', 'cashier', 'manager'].map((l) => h.staffToken(l)))) as [string, string, string, string];
+    ({ advisor, technician, cashier, manager } = await staffTokens(h, ['advisor', 'technician', 'cashier', 'manager']));
+    workOrder = payableWorkOrders(h, { advisor, technician }, { tag: 'rc', phone: '1310000', plate: '粤V8' });
   });
   afterAll(async () => {
     await h.close();
   });
-
-  function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
-    n++;
-    return payableWorkOrder(h, { advisor, technician }, { login: `rc-${n}`, phone: `1310000${String(1000 + n)}`, plate: `粤V${String(80000 + n)}` }, unitPrice);
-  }
   const key = () => `k-${Math.random().toString(36).slice(2)}-${Date.now()}`;
   const post = (path: string, token: string, body?: unknown) => h.req('POST', path, { token, body, headers: { 'idempotency-key': key() } });
   const reconcile = async () => {

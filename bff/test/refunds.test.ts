@@ -5,7 +5,7 @@
  * is proven on PostgreSQL (DATABASE_URL); PGlite is one connection.
  */
 import { WORK_ORDER_LOCK_CLASS, lockWorkOrder } from '../src/store/work-order-lock';
-import { startHarness, expectProblem, payableWorkOrder, waitFor, type Harness } from './harness';
+import { expectProblem, payableWorkOrders, staffTokens, startHarness, waitFor, type Harness } from './harness';
 
 const databaseUrl = process.env.DATABASE_URL || undefined;
 
@@ -16,20 +16,16 @@ function suite(name: string, opts: { databaseUrl?: string }) {
     let technician: string;
     let cashier: string;
     let manager: string;
-    let n = 0;
+    let workOrder: (unitPrice?: number) => Promise<{ id: number; token: string }>;
 
     beforeAll(async () => {
       h = await startHarness({ wechatPay: true, ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl } : {}) });
-      [advisor, technician, cashier, manager] = (await Promise.all(['advisor', 'technician', 'cashier', 'manager'].map((l) => h.staffToken(l)))) as [string, string, string, string];
+      ({ advisor, technician, cashier, manager } = await staffTokens(h, ['advisor', 'technician', 'cashier', 'manager']));
+      workOrder = payableWorkOrders(h, { advisor, technician }, { tag: `rf-${name.length}`, phone: '1370000', plate: '粤S5' });
     });
     afterAll(async () => {
       await h.close();
     });
-
-    function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
-      n++;
-      return payableWorkOrder(h, { advisor, technician }, { login: `rf-${name.length}-${n}`, phone: `1370000${String(1000 + n)}`, plate: `粤S${String(50000 + n)}` }, unitPrice);
-    }
 
     const odooWo = (id: number) =>
       h.odoo.orm.sudo().model('drmoto.work.order').read([id], ['state', 'amount_paid', 'amount_refunded', 'amount_credited', 'amount_due', 'amount_invoiced'])[0] as Record<string, number | string>;

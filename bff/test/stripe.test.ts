@@ -4,7 +4,7 @@
  * records refunds per refund id (charge.refunded's amount_refunded is cumulative). Outbound calls go to a local stub
  * the real SDK is pointed at; events are signed with the SDK's generateTestHeaderString.
  */
-import { startHarness, expectProblem, payableWorkOrder, waitFor, type Harness } from './harness';
+import { expectProblem, payableWorkOrders, staffTokens, startHarness, waitFor, type Harness } from './harness';
 import { startStripeStub, type StripeStub } from './stripe-stub';
 
 const WHSEC = 'whsec_testsecret0123456789';
@@ -15,22 +15,18 @@ describe('Stripe: PaymentIntent, webhook, refunds per refund id', () => {
   let advisor: string;
   let technician: string;
   let manager: string;
-  let n = 0;
+  let workOrder: (unitPrice?: number) => Promise<{ id: number; token: string }>;
 
   beforeAll(async () => {
     stub = await startStripeStub(WHSEC);
     h = await startHarness({ env: { STRIPE_SECRET_KEY: 'sk_test_bff123', STRIPE_WEBHOOK_SECRET: WHSEC, STRIPE_API_BASE: stub.url } });
-    [advisor, technician, manager] = (await Promise.all(['advisor', 'technician', 'manager'].map((l) => h.staffToken(l)))) as [string, string, string];
+    ({ advisor, technician, manager } = await staffTokens(h, ['advisor', 'technician', 'manager']));
+    workOrder = payableWorkOrders(h, { advisor, technician }, { tag: 'st', phone: '1380000', plate: '粤T6' });
   });
   afterAll(async () => {
     await h.close();
     await stub.close();
   });
-
-  function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
-    n++;
-    return payableWorkOrder(h, { advisor, technician }, { login: `st-${n}`, phone: `1380000${String(1000 + n)}`, plate: `粤T${String(60000 + n)}` }, unitPrice);
-  }
 
   const createIntent = (id: number, token: string) => h.req('POST', `/api/v1/work-orders/${id}/payments/stripe`, { token, headers: { 'idempotency-key': `st-${id}-${Math.random()}` } });
   const deliver = (body: string, signature = stub.sign(body)) => h.req('POST', '/api/v1/webhooks/stripe', { raw: body, headers: { 'content-type': 'application/json', 'stripe-signature': signature } });

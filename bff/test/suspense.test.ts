@@ -4,7 +4,7 @@
  * confirms). `ledger:verify` checks the balances afterwards.
  */
 import { verifyLedger } from '../src/store/ledger-verify';
-import { startHarness, expectProblem, payableWorkOrder, waitFor, type Harness } from './harness';
+import { expectProblem, payableWorkOrders, staffTokens, startHarness, waitFor, type Harness } from './harness';
 
 describe('suspense: list, apply, refund', () => {
   let h: Harness;
@@ -12,20 +12,16 @@ describe('suspense: list, apply, refund', () => {
   let technician: string;
   let cashier: string;
   let manager: string;
-  let n = 0;
+  let workOrder: (unitPrice?: number) => Promise<{ id: number; token: string }>;
 
   beforeAll(async () => {
     h = await startHarness({ wechatPay: true });
-    [advisor, technician, cashier, manager] = (await Promise.all(['advisor', 'technician', 'cashier', 'manager'].map((l) => h.staffToken(l)))) as [string, string, string, string];
+    ({ advisor, technician, cashier, manager } = await staffTokens(h, ['advisor', 'technician', 'cashier', 'manager']));
+    workOrder = payableWorkOrders(h, { advisor, technician }, { tag: 'sp', phone: '1390000', plate: '粤U7' });
   });
   afterAll(async () => {
     await h.close();
   });
-
-  function workOrder(unitPrice = 15000): Promise<{ id: number; token: string }> {
-    n++;
-    return payableWorkOrder(h, { advisor, technician }, { login: `sp-${n}`, phone: `1390000${String(1000 + n)}`, plate: `粤U${String(70000 + n)}` }, unitPrice);
-  }
 
   /** a WeChat payment of the wrong amount: suspense; returns its ledger seq */
   async function suspenseOf(amount: number): Promise<number> {
