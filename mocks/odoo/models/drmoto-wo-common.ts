@@ -3,7 +3,7 @@
  * states, the internal-write token, status-log and audit rows, money formatting.
  */
 import { randomUUID } from 'node:crypto';
-import { UserError } from '../errors';
+import { MissingError, UserError } from '../errors';
 import type { Env } from '../orm/orm';
 import type { Raw, Row } from '../orm/types';
 import { type Actor, getActor } from './drmoto-actor';
@@ -167,6 +167,17 @@ export const stateOf = (row: Row): string => String(row.state ?? '');
 
 export function validationError(message: string): UserError {
   return new UserError(`DRM_VALIDATION: ${message}`);
+}
+
+/** An action's work order: exactly one id, existing, and readable by the caller (else the error Odoo's action raises). */
+export function actionWorkOrder(env: Env, ids: number[]): Row {
+  if (ids.length !== 1) throw validationError('an action runs on exactly one work order');
+  const model = env.model(WO);
+  const wo = model.row(ids[0]!);
+  if (!wo) throw new MissingError(`DRM_NOT_FOUND: work order ${ids[0]} does not exist`);
+  model.checkAccessRights('read');
+  model.checkAccessRule([wo.id], 'read');
+  return wo;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { MethodDef, Row } from '../orm/types';
 import { type Actor, forbidden, getActor, ROLE_GROUPS, type Role } from './drmoto-actor';
 import { amountDue, latestQuote, confirmedQuote, quotesOf } from './drmoto-work-order-amounts';
 import { partsOf, planParts, roundQty, uomRounding } from './drmoto-work-order-part';
-import { actionEnv, actorFields, contextStr, money, pyFloat, pyJson, QUOTE, recordAudit, STATUS_LOG, uiKey, validationError, WO } from './drmoto-wo-common';
+import { actionEnv, actorFields, contextStr, money, pyFloat, pyJson, QUOTE, recordAudit, STATUS_LOG, uiKey, validationError, WO, actionWorkOrder } from './drmoto-wo-common';
 import { floatRound } from './account-tax';
 import { amountInvoiced, invoicingBlocker, syncMoves } from './drmoto-work-order-invoicing';
 import { checkCheckinMedia } from './drmoto-work-order-media';
@@ -86,12 +86,7 @@ export function requestKey(value: unknown): string {
 
 /** step 1: one readable work order, and the replay of a known request key */
 function begin(env: Env, ids: number[], action: string, keyValue: unknown): { wo: Row; key: string; replay: Result | null } {
-  if (ids.length !== 1) throw validationError('an action runs on exactly one work order');
-  const model = env.model(WO);
-  const wo = model.row(ids[0]!);
-  if (!wo) throw new MissingError(`DRM_NOT_FOUND: work order ${ids[0]} does not exist`);
-  model.checkAccessRights('read');
-  model.checkAccessRule([wo.id], 'read');
+  const wo = actionWorkOrder(env, ids);
   const key = requestKey(keyValue);
   const log = findLog(env, wo.id, key);
   if (!log) return { wo, key, replay: null };

@@ -10,12 +10,12 @@
  * `checkin → diagnosing` (res.company.drmoto_min_checkin_photos, 0 = off) is `checkCheckinMedia`, called by
  * action_start_diagnosis after its state check.
  */
-import { MissingError, UserError } from '../errors';
+import { UserError } from '../errors';
 import type { Env } from '../orm/orm';
 import type { MethodDef, ModelDef, Row } from '../orm/types';
 import { forbidden, getActor } from './drmoto-actor';
 import { requestKey, staffHasRole } from './drmoto-work-order-actions';
-import { actorFields, ACTOR_KINDS, contextStr, validationError, WO } from './drmoto-wo-common';
+import { actorFields, ACTOR_KINDS, contextStr, validationError, WO, actionWorkOrder } from './drmoto-wo-common';
 import { formatDatetime } from '../orm/values';
 import { companyRule } from '../security';
 
@@ -112,12 +112,7 @@ function mediaVals(wo: Row, vals: unknown): { object_key: string; name: string; 
 }
 
 function actionAddMedia(env: Env, ids: number[], keyValue: unknown, vals: unknown): Record<string, unknown> {
-  if (ids.length !== 1) throw validationError('an action runs on exactly one work order');
-  const model = env.model(WO);
-  const wo = model.row(ids[0]!);
-  if (!wo) throw new MissingError(`DRM_NOT_FOUND: work order ${ids[0]} does not exist`);
-  model.checkAccessRights('read');
-  model.checkAccessRule([wo.id], 'read');
+  const wo = actionWorkOrder(env, ids);
   const key = requestKey(keyValue);
   const clean = mediaVals(wo, vals);
   const media = env.model(MEDIA).sudo();

@@ -19,13 +19,13 @@
  * all-or-nothing, quants included.
  */
 import { createHash } from 'node:crypto';
-import { MissingError, UserError } from '../errors';
+import { UserError } from '../errors';
 import type { Env } from '../orm/orm';
 import type { MethodDef, Row } from '../orm/types';
 import type { Actor } from './drmoto-actor';
 import { act, checkActor, findLog, prepare, requestKey, stateError, writeLog } from './drmoto-work-order-actions';
 import { ensurePart, partsOf, roundingDigits, roundQty, uomRounding } from './drmoto-work-order-part';
-import { actionEnv, pyFloat, recordAudit, validationError, WO } from './drmoto-wo-common';
+import { actionEnv, pyFloat, recordAudit, validationError, WO, actionWorkOrder } from './drmoto-wo-common';
 import { productQuantities } from './product-product';
 import { customerLocation } from './res-partner';
 import { assignPicking, confirmPicking, MOVE, movesOf, PICKING, validatePicking } from './stock-picking';
@@ -118,12 +118,7 @@ const ACTION_OF: Record<Kind, string> = { issue: 'issue_parts', return: 'return_
 
 function moveParts(env: Env, ids: number[], kind: Kind, keyValue: unknown, linesValue: unknown): Result {
   const action = ACTION_OF[kind];
-  if (ids.length !== 1) throw validationError('an action runs on exactly one work order');
-  const model = env.model(WO);
-  const wo = model.row(ids[0]!);
-  if (!wo) throw new MissingError(`DRM_NOT_FOUND: work order ${ids[0]} does not exist`);
-  model.checkAccessRights('read');
-  model.checkAccessRule([wo.id], 'read');
+  const wo = actionWorkOrder(env, ids);
   const key = requestKey(keyValue);
   const lines = normalizeLines(env, wo, linesValue);
   const hash = linesHash(lines);

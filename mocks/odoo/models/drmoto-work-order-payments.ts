@@ -15,7 +15,7 @@
  * Neither writes the work order: its revision doesn't move (amount_paid / amount_due are stored computes of the
  * payments), as for parts issues; the log rows record the current revision.
  */
-import { MissingError, UserError } from '../errors';
+import { UserError } from '../errors';
 import type { Env } from '../orm/orm';
 import type { MethodDef, Row } from '../orm/types';
 import { floatRound, monetaryColumn } from './account-tax';
@@ -25,7 +25,7 @@ import { PAYMENT } from './account-payment';
 import { woRounding } from './drmoto-work-order-amounts';
 import { checkActor, prepare, stateError, writeLog } from './drmoto-work-order-actions';
 import { CREDIT_SUFFIX, makeRefundCreditNote, moveByLedgerRef, paymentByLedgerRef, registerPayment, registerRefundPayment, syncMoves } from './drmoto-work-order-invoicing';
-import { actionEnv, money, pyFloat, recordAudit, STATUS_LOG, validationError, WO, WO_STATES } from './drmoto-wo-common';
+import { actionEnv, money, pyFloat, recordAudit, STATUS_LOG, validationError, WO, WO_STATES, actionWorkOrder } from './drmoto-wo-common';
 
 type Result = Record<string, unknown>;
 
@@ -64,12 +64,7 @@ function actionSyncInvoices(env: Env, ids: number[], keyValue: unknown): Result 
 }
 
 function actionRegisterPayment(env: Env, ids: number[], ledgerRef: unknown, amountValue: unknown, channel: unknown, note: unknown): Result {
-  if (ids.length !== 1) throw validationError('an action runs on exactly one work order');
-  const model = env.model(WO);
-  const wo = model.row(ids[0]!);
-  if (!wo) throw new MissingError(`DRM_NOT_FOUND: work order ${ids[0]} does not exist`);
-  model.checkAccessRights('read');
-  model.checkAccessRule([wo.id], 'read');
+  const wo = actionWorkOrder(env, ids);
   // 0. the arguments
   if (typeof ledgerRef !== 'string' || !ledgerRef.trim() || ledgerRef.length > MAX_REF) throw validationError(`a ledger reference is a string of 1 to ${MAX_REF} characters`);
   const prec = woRounding(env, wo);
@@ -82,7 +77,7 @@ function actionRegisterPayment(env: Env, ids: number[], ledgerRef: unknown, amou
   const existing = paymentByLedgerRef(env, wo.company_id as number, ledgerRef);
   if (existing) {
     if (existing.drmoto_work_order_id !== wo.id) {
-      const other = existing.drmoto_work_order_id === null ? undefined : model.sudo().row(existing.drmoto_work_order_id as number);
+      const other = existing.drmoto_work_order_id === null ? undefined : env.model(WO).sudo().row(existing.drmoto_work_order_id as number);
       throw new UserError(`DRM_DUP_KEY: ledger entry ${ledgerRef} is already registered as ${String(existing.name)} on ${other ? `work order ${String(other.name)}` : 'no work order'}`);
     }
     if (floatRound(Number(existing.amount) - amount, prec) !== 0 || existing.drmoto_channel !== channel || existing.payment_type !== 'inbound') {
@@ -121,12 +116,7 @@ function actionRegisterPayment(env: Env, ids: number[], ledgerRef: unknown, amou
 }
 
 function actionRegisterRefund(env: Env, ids: number[], ledgerRef: unknown, amountValue: unknown, channel: unknown, creditValue: unknown): Result {
-  if (ids.length !== 1) throw validationError('an action runs on exactly one work order');
-  const model = env.model(WO);
-  const wo = model.row(ids[0]!);
-  if (!wo) throw new MissingError(`DRM_NOT_FOUND: work order ${ids[0]} does not exist`);
-  model.checkAccessRights('read');
-  model.checkAccessRule([wo.id], 'read');
+  const wo = actionWorkOrder(env, ids);
   // 0. the arguments
   const maxRef = MAX_REF - CREDIT_SUFFIX.length;
   if (typeof ledgerRef !== 'string' || !ledgerRef.trim() || ledgerRef.length > maxRef) throw validationError(`a ledger reference is a string of 1 to ${maxRef} characters`);
@@ -159,7 +149,7 @@ function actionRegisterRefund(env: Env, ids: number[], ledgerRef: unknown, amoun
       floatRound(Number(existing.amount) - amount, prec) !== 0 ||
       floatRound(Number(note?.amount_total ?? 0) - credit, prec) !== 0
     ) {
-      const other = existing.drmoto_work_order_id === null ? undefined : model.sudo().row(existing.drmoto_work_order_id as number);
+      const other = existing.drmoto_work_order_id === null ? undefined : env.model(WO).sudo().row(existing.drmoto_work_order_id as number);
       throw new UserError(
         `DRM_DUP_KEY: ledger entry ${ledgerRef} is already registered as ${String(existing.name)} (${String(existing.payment_type)} ${money(env, Number(existing.amount), cur)} via ${String(existing.drmoto_channel)} on ${other ? String(other.name) : 'no work order'})`,
       );
