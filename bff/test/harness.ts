@@ -188,6 +188,18 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false> | T | 
   }
 }
 
+/** mulberry32: a small seeded PRNG in [0, 1), so a failing random order or fuzz value can be replayed from its seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** Tokens of the seed's staff by login, logged in together. */
 export async function staffTokens<L extends string>(h: Harness, logins: readonly L[]): Promise<Record<L, string>> {
   const tokens = await Promise.all(logins.map((l) => h.staffToken(l)));

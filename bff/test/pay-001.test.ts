@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { callKw } from '../../mocks/odoo/orm/orm';
 import { verifyLedger } from '../src/store/ledger-verify';
 import { SettlementService } from '../src/services/settlement.service';
-import { startHarness, type Harness } from './harness';
+import { prng, startHarness, type Harness } from './harness';
 
 jest.setTimeout(180_000);
 
@@ -41,18 +41,6 @@ async function pool<T, R>(items: readonly T[], n: number, fn: (item: T, i: numbe
   };
   await Promise.all(Array.from({ length: Math.min(n, items.length) }, worker));
   return out;
-}
-
-/** A seeded PRNG (mulberry32) so that a failing order of deliveries can be replayed with PAY001_SEED. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, ms: number, describeState?: () => Promise<string>): Promise<T> {
@@ -152,7 +140,7 @@ describe(`PAY-001 one payment record per out_trade_no, one close per work order 
 
     // ---------------------------------------------------------------------------------------------- 1,000 notifications
     const notificationIds = new Map(orders.map((o) => [o.outTradeNo, randomUUID()]));
-    const random = rng(seed);
+    const random = prng(seed);
     const sends = orders.flatMap((o) => Array.from({ length: DELIVERIES_PER_ORDER }, () => o.outTradeNo));
     for (let i = sends.length - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));

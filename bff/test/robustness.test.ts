@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import jwt from 'jsonwebtoken';
 import Stripe from 'stripe';
-import { startHarness, type Harness } from './harness';
+import { prng, startHarness, type Harness } from './harness';
 
 // -------------------------------------------------------------------------------------------------- KNOWN defects
 /**
@@ -34,17 +34,6 @@ const LOG = process.env.ROBUSTNESS_LOG;
 /** How many violations a failure lists. */
 const SHOW = Number(process.env.ROBUSTNESS_SHOW ?? 60);
 
-/** mulberry32: small, fast, good enough to pick deterministic fuzz values. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 let rnd = prng(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const int = (lo: number, hi: number) => lo + Math.floor(rnd() * (hi - lo + 1));
