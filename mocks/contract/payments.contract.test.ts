@@ -10,7 +10,7 @@ import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { PaymentsGateway, type InvoiceRow } from '../../bff/src/integrations/odoo/payments';
 import { WorkOrderGateway, type ActionResult } from '../../bff/src/integrations/odoo/work-orders';
-import { as, openTarget, rejected, type Target, unique } from './target';
+import { as, openTarget, rejected, type Target, unique, WorkOrderDriver } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -49,39 +49,17 @@ const signed = (m: InvoiceRow, f: 'amount_total' | 'amount_untaxed' | 'amount_ta
 const net = (moves: InvoiceRow[], f: 'amount_total' | 'amount_untaxed' | 'amount_tax' = 'amount_total') =>
   moves.filter((m) => m.state === 'posted').reduce((a, m) => a + minor(signed(m, f)), 0) / 10 ** decimals;
 
-/** Drives one work order with a moving revision, as the BFF does. */
-class Wo {
-  revision: number;
-  constructor(
-    readonly id: number,
-    r: ActionResult,
-  ) {
-    this.revision = r.revision;
-  }
-  async act(p: Principal, method: string, extra: unknown[] = [], key = 'k-' + unique.tag()): Promise<ActionResult> {
-    const r = await as(p, () => wos.act(this.id, method, this.revision, key, extra));
-    this.revision = r.revision;
-    return r;
-  }
-  /** action_close as the settlement job calls it: no revision (it doesn't know the client's), its own key */
-  async close(p: Principal = system, key = 'close-' + unique.tag()): Promise<ActionResult> {
-    const r = await as(p, () => wos.act(this.id, 'action_close', null, key));
-    this.revision = r.revision;
-    return r;
-  }
-}
-
 const labor = (price: number, qty = 1, discount = 0, description = 'Labor') => ({ kind: 'labor', description, qty, price_unit: price, discount });
 const part = (price: number, qty = 1, discount = 0, description = 'Part') => ({ kind: 'part', product_id: productId, description, qty, price_unit: price, discount });
 /** awkward prices and a discount, so per-line tax rounding matters */
 const V1 = () => [labor(199.99), part(33.33, 3, 7), labor(0.05, 1, 0, 'Shop supplies')];
 
 /** A work order in repair with version 1 (`lines`) confirmed by the customer. */
-async function inRepair(lines: unknown[] = V1()): Promise<{ wo: Wo; partnerId: number }> {
+async function inRepair(lines: unknown[] = V1()): Promise<{ wo: WorkOrderDriver; partnerId: number }> {
   const partnerId = (await new CustomerGateway(odoo).upsert({ name: 'Pay ' + unique.tag(), phone: unique.phone() })).id;
   const vehicleId = await new VehicleGateway(odoo).create({ customer_id: partnerId, plate_no: unique.plate() });
   const open = await as(staff.advisor!, () => wos.open({ partner_id: partnerId, vehicle_id: vehicleId, symptom: 'service', state: 'checkin' }, 'open-' + unique.tag()));
-  const wo = new Wo(open.id, open);
+  const wo = new WorkOrderDriver(wos, open.id, open);
   await wo.act(staff.technician!, 'action_start_diagnosis');
   await wo.act(staff.advisor!, 'action_create_quote', [lines]);
   await wo.act(staff.advisor!, 'action_send_quote', [1]);
@@ -90,14 +68,14 @@ async function inRepair(lines: unknown[] = V1()): Promise<{ wo: Wo; partnerId: n
   return { wo, partnerId };
 }
 
-async function ready(lines?: unknown[]): Promise<Wo> {
+async function ready(lines?: unknown[]): Promise<WorkOrderDriver> {
   const { wo } = await inRepair(lines);
   await wo.act(staff.technician!, 'action_mark_ready');
   return wo;
 }
 
 /** a new confirmed version (extra work, or less of it) while in repair */
-async function reQuote(wo: Wo, partnerId: number, lines: unknown[]): Promise<number> {
+async function reQuote(wo: WorkOrderDriver, partnerId: number, lines: unknown[]): Promise<number> {
   const c = await wo.act(staff.advisor!, 'action_create_quote', [lines]);
   await wo.act(staff.advisor!, 'action_send_quote', [c.version]);
   await wo.act({ kind: 'customer', identityId: 1, partnerId }, 'action_confirm_quote', [c.version]);

@@ -10,7 +10,7 @@ import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { PaymentsGateway } from '../../bff/src/integrations/odoo/payments';
 import { WorkOrderGateway, type ActionResult } from '../../bff/src/integrations/odoo/work-orders';
-import { as, openTarget, rejected, type Target, unique } from './target';
+import { as, openTarget, rejected, type Target, unique, WorkOrderDriver } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -39,26 +39,11 @@ const minor = (x: number) => Math.round(x * 10 ** decimals);
 const major = (m: number) => m / 10 ** decimals;
 const labor = (price: number, description = 'Labor') => ({ kind: 'labor', description, qty: 1, price_unit: price, discount: 0 });
 
-class Wo {
-  revision: number;
-  constructor(
-    readonly id: number,
-    r: ActionResult,
-  ) {
-    this.revision = r.revision;
-  }
-  async act(p: Principal, method: string, extra: unknown[] = [], key = 'k-' + unique.tag()): Promise<ActionResult> {
-    const r = await as(p, () => wos.act(this.id, method, this.revision, key, extra));
-    this.revision = r.revision;
-    return r;
-  }
-}
-
-async function inRepair(lines: unknown[] = [labor(80)]): Promise<{ wo: Wo; partnerId: number }> {
+async function inRepair(lines: unknown[] = [labor(80)]): Promise<{ wo: WorkOrderDriver; partnerId: number }> {
   const partnerId = (await new CustomerGateway(odoo).upsert({ name: 'Refund ' + unique.tag(), phone: unique.phone() })).id;
   const vehicleId = await new VehicleGateway(odoo).create({ customer_id: partnerId, plate_no: unique.plate() });
   const open = await as(staff.advisor!, () => wos.open({ partner_id: partnerId, vehicle_id: vehicleId, symptom: 'service', state: 'checkin' }, 'open-' + unique.tag()));
-  const wo = new Wo(open.id, open);
+  const wo = new WorkOrderDriver(wos, open.id, open);
   await wo.act(staff.technician!, 'action_start_diagnosis');
   await wo.act(staff.advisor!, 'action_create_quote', [lines]);
   await wo.act(staff.advisor!, 'action_send_quote', [1]);
@@ -74,7 +59,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('refunds over %s', (transport) => 
   });
 
   /** Synced and paid in full, as settlement leaves it; returns the total in minor units. */
-  async function paidInFull(wo: Wo): Promise<number> {
+  async function paidInFull(wo: WorkOrderDriver): Promise<number> {
     await as(system, () => p.syncInvoices(wo.id, 'sync-' + unique.tag()));
     const total = minor((await p.money(wo.id))!.amount_total);
     await as(system, () => p.registerPayment(wo.id, 'ledger-' + unique.tag(), major(total), 'wechat'));

@@ -4,6 +4,7 @@ import { requestContext } from '../../bff/src/context';
 import type { Principal } from '../../bff/src/domain/principal';
 import { AppError } from '../../bff/src/http/errors';
 import { OdooClient, type OdooConfig } from '../../bff/src/integrations/odoo/client';
+import type { ActionResult, WorkOrderGateway } from '../../bff/src/integrations/odoo/work-orders';
 import { startOdooMock, type OdooMock } from '../odoo/server';
 
 /**
@@ -76,4 +77,29 @@ export async function rejected(p: Promise<unknown>): Promise<AppError> {
     throw e;
   }
   throw new Error('expected the call to fail');
+}
+
+/** Drives one work order through the gateway with a moving revision, as the BFF does. */
+export class WorkOrderDriver {
+  revision: number;
+  constructor(
+    private readonly wos: WorkOrderGateway,
+    readonly id: number,
+    r: ActionResult,
+  ) {
+    this.revision = r.revision;
+  }
+
+  async act(p: Principal, method: string, extra: unknown[] = [], key = 'k-' + unique.tag()): Promise<ActionResult> {
+    const r = await as(p, () => this.wos.act(this.id, method, this.revision, key, extra));
+    this.revision = r.revision;
+    return r;
+  }
+
+  /** action_close as the settlement job calls it: no revision (it doesn't know the client's), its own key */
+  async close(p: Principal = { kind: 'system' }, key = 'close-' + unique.tag()): Promise<ActionResult> {
+    const r = await as(p, () => this.wos.act(this.id, 'action_close', null, key));
+    this.revision = r.revision;
+    return r;
+  }
 }

@@ -3,7 +3,7 @@ import { AppError } from '../../bff/src/http/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { WorkOrderGateway, type ActionResult } from '../../bff/src/integrations/odoo/work-orders';
-import { as, openTarget, rejected, type Target, unique } from './target';
+import { as, openTarget, rejected, type Target, unique, WorkOrderDriver } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -41,32 +41,16 @@ async function newCustomerWithVehicle(): Promise<{ partnerId: number; vehicleId:
   return { partnerId, vehicleId };
 }
 
-/** Drives one work order with a moving revision, as the BFF does. */
-class Wo {
-  revision: number;
-  constructor(
-    readonly id: number,
-    r: ActionResult,
-  ) {
-    this.revision = r.revision;
-  }
-  async act(p: Principal, method: string, extra: unknown[] = [], key = 'k-' + unique.tag()): Promise<ActionResult> {
-    const r = await as(p, () => wos.act(this.id, method, this.revision, key, extra));
-    this.revision = r.revision;
-    return r;
-  }
-}
-
-async function openWo(state?: 'checkin'): Promise<{ wo: Wo; partnerId: number; vehicleId: number; open: ActionResult }> {
+async function openWo(state?: 'checkin'): Promise<{ wo: WorkOrderDriver; partnerId: number; vehicleId: number; open: ActionResult }> {
   const c = await newCustomerWithVehicle();
   const open = await as(staff.advisor!, () => wos.open({ partner_id: c.partnerId, vehicle_id: c.vehicleId, symptom: 'brakes squeal', state }, 'open-' + unique.tag()));
-  return { wo: new Wo(open.id, open), ...c, open };
+  return { wo: new WorkOrderDriver(wos, open.id, open), ...c, open };
 }
 
 const labor = (price: number, qty = 1, discount = 0) => ({ kind: 'labor', description: 'Labor', qty, price_unit: price, discount });
 const part = (price: number, qty = 1, discount = 0) => ({ kind: 'part', product_id: productId, description: 'Part', qty, price_unit: price, discount });
 
-async function toQuoted(w: Wo, lines: unknown[] = [labor(200), part(150.5, 2)]): Promise<void> {
+async function toQuoted(w: WorkOrderDriver, lines: unknown[] = [labor(200), part(150.5, 2)]): Promise<void> {
   if ((await wos.get(w.id))!.state === 'draft') await w.act(staff.advisor!, 'action_checkin');
   await w.act(staff.technician!, 'action_start_diagnosis');
   await w.act(staff.advisor!, 'action_create_quote', [lines]);
