@@ -116,7 +116,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       }
     : undefined;
   const identities = new IdentityGateway(odoo);
-  const payments = new PaymentService(db, ledger, paymentOrders, settlementOutbox, settlement, workOrdersGw, shops, identities, logger, wxpay);
+  const payments = new PaymentService(db, ledger, paymentOrders, settlement, workOrdersGw, shops, identities, logger, wxpay);
   const audit = new AuditRepository(db);
   const offlinePayments = new OfflinePaymentService(db, ledger, settlementOutbox, audit, payments, settlement, logger);
   const stripeClient = config.stripe ? new StripeClient(config.stripe, logger) : undefined;
@@ -125,7 +125,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     decimalsOf: async (shopId: number) => (await shops.get(shopId)).currency.decimals,
   });
   const suspense = new SuspenseService(db, ledger, settlementOutbox, refundRequests, audit, payments, refunds, settlement, logger);
-  const stripe = new StripePaymentService(db, ledger, paymentOrders, settlementOutbox, new StripeEventRepository(db), payments, refunds, settlement, shops, logger, stripeClient);
+  const stripe = new StripePaymentService(ledger, paymentOrders, new StripeEventRepository(db), payments, refunds, settlement, shops, logger, stripeClient);
   payments.creditedOf = (workOrderId, currency, q) => refundRequests.credited(workOrderId, currency, q);
   payments.onRefundNotice = (notice, hash, eventId) => refunds.handleWechatNotice(notice, hash, eventId);
   queue.register<SettleJob>(JobName.Settle, async (job) => {

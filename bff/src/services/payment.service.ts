@@ -13,7 +13,6 @@ import type { RequestPaymentParams } from '../integrations/wechatpay/signing';
 import type { WechatPayRefundNotice, WechatPayTransaction } from '../integrations/wechatpay/types';
 import type { Db } from '../store/db';
 import type { LedgerEntry, LedgerRepository } from '../store/ledger';
-import type { SettlementOutboxRepository } from '../store/outbox';
 import type { PaymentOrder, PaymentOrderRepository } from '../store/payment-orders';
 import type { SettlementService } from './settlement.service';
 
@@ -94,7 +93,6 @@ export class PaymentService {
     private readonly db: Db,
     private readonly ledger: LedgerRepository,
     private readonly orders: PaymentOrderRepository,
-    private readonly outbox: SettlementOutboxRepository,
     private readonly settlement: SettlementService,
     private readonly wos: WorkOrderGateway,
     private readonly shops: ShopGateway,
@@ -160,30 +158,16 @@ export class PaymentService {
     const ident = await this.identities.openidOf(p.identityId);
     if (!ident) throw new AppError('unauthorized', 'This login no longer exists.');
 
-    let open = await this.orders.findOpen(workOrderId, 'wechat');
-    if (open && (open.amount !== due || open.currency !== currency || open.timeExpire.getTime() < Date.now() + 60_000)) {
-      // The amount due changed (a new confirmed version) or the order is about to expire: close it at WeChat first.
-      const r = await client.close(open.outTradeNo);
-      this.logger.info('payment order replaced', { out_trade_no: open.outTradeNo, old_amount: open.amount, new_amount: due, wechat: r });
-      await this.orders.close(open.outTradeNo, open.amount !== due ? 'amount changed' : 'expiring');
-      open = undefined;
-    }
-    const order =
-      open ??
-      (
-        await this.db.transaction((tx) =>
-          this.orders.createOpen(tx, {
-            workOrderId,
-            shopId: wo.company_id ?? 0,
-            warehouseId: wo.warehouse_id ?? 0,
-            merchantAccount: cfg.mchid,
-            channel: 'wechat',
-            amount: due,
-            currency,
-            timeExpire: new Date(Date.now() + cfg.orderTtlS * 1000),
-          }),
-        )
-      ).order;
+    const order = await this.orders.openFor(
+      { workOrderId, shopId: wo.company_id ?? 0, warehouseId: wo.warehouse_id ?? 0, merchantAccount: cfg.mchid, channel: 'wechat', amount: due, currency, timeExpire: new Date(Date.now() + cfg.orderTtlS * 1000) },
+      (open) => open.timeExpire.getTime() >= Date.now() + 60_000,
+      async (open) => {
+        // The amount due changed (a new confirmed version) or the order is about to expire: close it at WeChat first.
+        const r = await client.close(open.outTradeNo);
+        this.logger.info('payment order replaced', { out_trade_no: open.outTradeNo, old_amount: open.amount, new_amount: due, wechat: r });
+        return 'expiring';
+      },
+    );
     let prepayId = order.providerOrderRef;
     if (!prepayId) {
       // Repeating a prepay with the same out_trade_no and parameters is idempotent at WeChat.

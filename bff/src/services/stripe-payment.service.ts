@@ -5,9 +5,7 @@ import type { Logger } from '../logger';
 import type { ShopGateway } from '../integrations/odoo/shops';
 import { fromStripeAmount, stripeExponent, toStripeAmount } from '../integrations/stripe/amounts';
 import { StripeSignatureError, toIntent, toRefund, type StripeClient, type StripeEvent, type StripePaymentIntent } from '../integrations/stripe/client';
-import type { Db } from '../store/db';
 import type { LedgerRepository } from '../store/ledger';
-import type { SettlementOutboxRepository } from '../store/outbox';
 import type { PaymentOrderRepository } from '../store/payment-orders';
 import type { StripeEventRepository } from '../store/stripe-events';
 import { orderView, type PaymentOrderView, type PaymentService, type RecordOutcome } from './payment.service';
@@ -25,10 +23,8 @@ const ORDER_TTL_MS = 24 * 3600_000;
  */
 export class StripePaymentService {
   constructor(
-    private readonly db: Db,
     private readonly ledger: LedgerRepository,
     private readonly orders: PaymentOrderRepository,
-    private readonly outbox: SettlementOutboxRepository,
     private readonly events: StripeEventRepository,
     private readonly payments: PaymentService,
     private readonly refunds: RefundService,
@@ -50,29 +46,15 @@ export class StripePaymentService {
     const shop = await this.shops.get(wo.company_id ?? (await this.shops.defaultShop()).id);
     const stripeAmount = toStripeAmount(due, shop.currency.decimals, currency);
 
-    let open = await this.orders.findOpen(workOrderId, 'stripe');
-    if (open && (open.amount !== due || open.currency !== currency || open.timeExpire.getTime() < Date.now())) {
-      // The amount due changed: this intent must not be paid any more.
-      if (open.providerOrderRef) await client.cancelPaymentIntent(open.providerOrderRef, `cancel-${open.outTradeNo}`).catch((e: unknown) => this.logger.warn('stripe intent not cancelled', { out_trade_no: open!.outTradeNo, error: e instanceof Error ? e.message : String(e) }));
-      await this.orders.close(open.outTradeNo, open.amount !== due ? 'amount changed' : 'expired');
-      open = undefined;
-    }
-    const order =
-      open ??
-      (
-        await this.db.transaction((tx) =>
-          this.orders.createOpen(tx, {
-            workOrderId,
-            shopId: shop.id,
-            warehouseId: wo.warehouse_id ?? 0,
-            merchantAccount: 'stripe',
-            channel: 'stripe',
-            amount: due,
-            currency,
-            timeExpire: new Date(Date.now() + ORDER_TTL_MS),
-          }),
-        )
-      ).order;
+    const order = await this.orders.openFor(
+      { workOrderId, shopId: shop.id, warehouseId: wo.warehouse_id ?? 0, merchantAccount: 'stripe', channel: 'stripe', amount: due, currency, timeExpire: new Date(Date.now() + ORDER_TTL_MS) },
+      (open) => open.timeExpire.getTime() >= Date.now(),
+      async (open) => {
+        // The amount due changed or the intent expired: it must not be paid any more.
+        if (open.providerOrderRef) await client.cancelPaymentIntent(open.providerOrderRef, `cancel-${open.outTradeNo}`).catch((e: unknown) => this.logger.warn('stripe intent not cancelled', { out_trade_no: open.outTradeNo, error: e instanceof Error ? e.message : String(e) }));
+        return 'expired';
+      },
+    );
     let secret = typeof order.providerData.client_secret === 'string' ? order.providerData.client_secret : null;
     let intentId = order.providerOrderRef;
     if (!secret || !intentId) {

@@ -186,6 +186,21 @@ export class PaymentOrderRepository {
     throw new Error(`no open payment order for work order ${input.workOrderId} (${input.channel}) after ${CREATE_ATTEMPTS} attempts`);
   }
 
+  /**
+   * The open order to pay `input.amount` with: the work order's open order of that channel while it is for the same
+   * amount and currency and `usable` says so; else `retire` ends it at the provider (and names the close reason, the
+   * amount's change taking precedence), it is closed here, and a new order is created in its place.
+   */
+  async openFor(input: CreatePaymentOrderInput, usable: (open: PaymentOrder) => boolean, retire: (open: PaymentOrder) => Promise<string>): Promise<PaymentOrder> {
+    const open = await this.findOpen(input.workOrderId, input.channel);
+    if (open && open.amount === input.amount && open.currency === input.currency && usable(open)) return open;
+    if (open) {
+      const reason = await retire(open);
+      await this.close(open.outTradeNo, open.amount !== input.amount ? 'amount changed' : reason);
+    }
+    return (await this.db.transaction((tx) => this.createOpen(tx, input))).order;
+  }
+
   async findOpen(workOrderId: number, channel: LedgerChannel, q: Db = this.db): Promise<PaymentOrder | undefined> {
     const { rows } = await q.query<PaymentOrderRow>(
       `SELECT ${COLUMNS} FROM payment_orders WHERE work_order_id = $1 AND channel = $2 AND state = 'open'`,
