@@ -334,26 +334,25 @@ export class LedgerRepository {
 
   /**
    * A provider's "money received" for one of our payment orders, recorded exactly once in one statement (migration
-   * 0012, `payment_record_receipt`): duplicate check, order lock, charge (order paid, outbox row) or suspense. Run on
-   * the root handle it commits with the statement, so the chain lock is held only for the database's own work — the
-   * webhook's hot path. Throws LedgerHashMismatchError when the row's hash is not what ledger-hash.ts computes; on the
-   * root handle the row is committed by then (the error is the alarm, and `ledger:verify` reports the row), inside a
-   * caller's transaction the throw rolls it back. On the root handle, receipts that arrive while RECEIPT_CONCURRENCY
-   * statements are in flight go together in the next one (`payment_record_receipts`), each recorded as if alone.
+   * 0012, `payment_record_receipt`): duplicate check, order lock, charge (order paid, outbox row) or suspense. It
+   * commits with the statement, so the chain lock is held only for the database's own work — the webhook's hot path.
+   * Receipts that arrive while RECEIPT_CONCURRENCY statements are in flight go together in the next one
+   * (`payment_record_receipts`), each recorded as if alone. Throws LedgerHashMismatchError when the row's hash is not
+   * what ledger-hash.ts computes; the row is committed by then (the error is the alarm; `ledger:verify` names the row).
    */
-  recordReceipt(receipt: ReceiptInput, q: Db = this.db): Promise<ReceiptResult> {
+  recordReceipt(receipt: ReceiptInput): Promise<ReceiptResult> {
     if (receipt.txnId === '') return Promise.reject(new LedgerInputError('money received needs providerTxnId'));
     if (!Number.isSafeInteger(receipt.amount) || receipt.amount <= 0) {
       return Promise.reject(new LedgerInputError(`a received amount must be a positive safe integer, got ${receipt.amount}`));
     }
     if (!/^[A-Z]{3}$/.test(receipt.currency)) return Promise.reject(new LedgerInputError(`currency must be three upper-case letters, got ${JSON.stringify(receipt.currency)}`));
     if (!/^[0-9a-f]{64}$/.test(receipt.payloadHash)) return Promise.reject(new LedgerInputError('payloadHash must be 64 lower-case hex digits'));
-    return q === this.db ? this.receipts.submit(receipt) : this.recordOne(receipt, q);
+    return this.receipts.submit(receipt);
   }
 
   /** One receipt, one statement (`payment_record_receipt`). */
-  private async recordOne(receipt: ReceiptInput, q: Db = this.db): Promise<ReceiptResult> {
-    const { rows } = await q.query<ReceiptRow>(
+  private async recordOne(receipt: ReceiptInput): Promise<ReceiptResult> {
+    const { rows } = await this.db.query<ReceiptRow>(
       `SELECT r.outcome, r.anomaly, r.outbox_id, (r.entry).*
          FROM payment_record_receipt($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz) r`,
       [
