@@ -104,9 +104,10 @@ export class LedgerUsageError extends Error {
   }
 }
 
-// Classid for pg_advisory_xact_lock(int, int), distinct from migrate.ts's; the second key is the schema, so test
-// schemas (and several ledgers in one database) don't serialize each other.
-export const LEDGER_LOCK_CLASS = 0x6c656467; // 'ledg'
+// The chain lock's classid for pg_advisory_xact_lock(int, int), distinct from migrate.ts's; the second key is the
+// schema, so test schemas (and several ledgers in one database) don't serialize each other. `ledger_append` (migration
+// 0012) takes it as the literal 1818584167: anything else appending (a test placing rows at chosen instants) uses this.
+export const LEDGER_LOCK_CLASS = 0x6c656467; // 'ledg' = 1818584167
 
 /** The text form of created_at that is hashed: UTC, exactly six fractional digits. */
 export const CREATED_AT_TEXT = `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
