@@ -329,6 +329,17 @@ class DrmotoWorkOrder(models.Model):
             raise _validation(_("a request key is a string of 1 to %s characters", MAX_KEY))
         return request_key
 
+    def _drmoto_action_record(self):
+        """An action's work order: exactly one record, existing, readable by the caller."""
+        if len(self) != 1:
+            raise _validation(_("an action runs on exactly one work order"))
+        wo = self.exists()
+        if not wo:
+            raise MissingError("DRM_NOT_FOUND: " + _("work order %s does not exist", self.id))
+        wo.check_access_rights("read")
+        wo.check_access_rule("read")
+        return wo
+
     def _drmoto_begin(self, action, request_key):
         """Step 1: one readable work order, locked, and the replay of a known request key.
 
@@ -337,13 +348,7 @@ class DrmotoWorkOrder(models.Model):
         sees the winner's revision (DRM_STALE) or its log row (a replay).
         Returns ``(work_order, key, replayed_result_or_None)``.
         """
-        if len(self) != 1:
-            raise _validation(_("an action runs on exactly one work order"))
-        wo = self.exists()
-        if not wo:
-            raise MissingError("DRM_NOT_FOUND: " + _("work order %s does not exist", self.id))
-        wo.check_access_rights("read")
-        wo.check_access_rule("read")
+        wo = self._drmoto_action_record()
         key = self._drmoto_key(request_key)
         # a serialization failure here is expected under contention and retried by Odoo:
         # not worth an ERROR line per loser

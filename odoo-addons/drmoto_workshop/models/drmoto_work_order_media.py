@@ -15,7 +15,7 @@ A shop may require a number of check-in photos before ``checkin -> diagnosing``
 ``DRM_MEDIA_REQUIRED`` below it.
 """
 from odoo import _, api, fields, models
-from odoo.exceptions import MissingError, UserError
+from odoo.exceptions import UserError
 
 from .drmoto_actor import forbidden, get_actor
 from .drmoto_work_order import _is_int, _staff_has_role, _validation
@@ -153,13 +153,7 @@ class DrmotoWorkOrderMediaLink(models.Model):
 
     def action_add_media(self, request_key=False, vals=False):
         """Record one uploaded photo or video. Returns ``{"id", "media_id", "replayed"}``."""
-        if len(self) != 1:
-            raise _validation(_("an action runs on exactly one work order"))
-        wo = self.exists()
-        if not wo:
-            raise MissingError("DRM_NOT_FOUND: " + _("work order %s does not exist", self.id))
-        wo.check_access_rights("read")
-        wo.check_access_rule("read")
+        wo = self._drmoto_action_record()
         key = self._drmoto_key(request_key)
         clean = wo._drmoto_media_vals(vals)
         Media = self.env["drmoto.work.order.media"].sudo()

@@ -17,7 +17,7 @@ import json
 import math
 
 from odoo import _, api, fields, models
-from odoo.exceptions import MissingError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_repr, float_round
 
 from .drmoto_work_order import _is_int, _is_number, _validation
@@ -205,13 +205,7 @@ class DrmotoWorkOrderParts(models.Model):
 
     def _drmoto_move_parts(self, kind, request_key, lines):
         action = KIND_ACTIONS[kind]
-        if len(self) != 1:
-            raise _validation(_("an action runs on exactly one work order"))
-        wo = self.exists()
-        if not wo:
-            raise MissingError("DRM_NOT_FOUND: " + _("work order %s does not exist", self.id))
-        wo.check_access_rights("read")
-        wo.check_access_rule("read")
+        wo = self._drmoto_action_record()
         key = self._drmoto_key(request_key)
         norm = wo._drmoto_parts_lines(lines)
         digest = lines_hash(norm)
