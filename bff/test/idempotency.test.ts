@@ -13,7 +13,7 @@ import { createLogger } from '../src/logger';
 import { TokenService } from '../src/services/token.service';
 import { IdempotencyStore } from '../src/store/idempotency';
 import { migrate } from '../src/store/migrate';
-import { createTestDb, warnSkippedOnce, type TestDb } from '../src/store/testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from './support/test-db';
 import { expectProblem } from './harness';
 
 /**

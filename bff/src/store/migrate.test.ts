@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Db } from './db';
 import { checksumOf, loadMigrations, migrate, MigrationError, resolveMigrationsDir } from './migrate';
-import { createTestDb, uniqueSchemaName, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, uniqueSchemaName, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 
