@@ -33,4 +33,50 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ ...good, DATABASE_URL: 'postgres://app@h/db' }).store.migrationUrl).toBe('postgres://app@h/db');
     expect(loadConfig({ ...good, DATABASE_URL: 'postgres://app@h/db', DATABASE_MIGRATION_URL: 'postgres://owner@h/db' }).store.migrationUrl).toBe('postgres://owner@h/db');
   });
+
+  describe('production', () => {
+    const prod = { ...good, NODE_ENV: 'production', WECHAT_SECRET: 's' };
+
+    it('refuses to start without DATABASE_URL and REDIS_URL, naming both', () => {
+      let err: ConfigError | undefined;
+      try {
+        loadConfig(prod);
+      } catch (e) {
+        err = e as ConfigError;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err!.problems).toEqual([
+        'DATABASE_URL: is required in production (no PGlite fallback)',
+        'REDIS_URL: is required in production (no in-process queue fallback)',
+      ]);
+    });
+
+    it('refuses a half-configured start (one of the two missing)', () => {
+      expect(() => loadConfig({ ...prod, DATABASE_URL: 'postgres://app@h/db' })).toThrow(/REDIS_URL: is required in production/);
+      expect(() => loadConfig({ ...prod, REDIS_URL: 'redis://r:6379', DATABASE_URL: '' })).toThrow(/DATABASE_URL: is required in production/);
+    });
+
+    it('starts with both', () => {
+      const c = loadConfig({ ...prod, DATABASE_URL: 'postgres://app@h/db', REDIS_URL: 'redis://r:6379' });
+      expect(c.env).toBe('production');
+      expect(c.store.databaseUrl).toBe('postgres://app@h/db');
+      expect(c.queue.redisUrl).toBe('redis://r:6379');
+    });
+  });
+
+  describe('BFF_ROLE', () => {
+    it('defaults to all', () => {
+      expect(loadConfig(good).role).toBe('all');
+    });
+
+    it('takes api and worker, which need Redis', () => {
+      expect(loadConfig({ ...good, BFF_ROLE: 'api', REDIS_URL: 'redis://r:6379' }).role).toBe('api');
+      expect(loadConfig({ ...good, BFF_ROLE: 'worker', REDIS_URL: 'redis://r:6379' }).role).toBe('worker');
+      expect(() => loadConfig({ ...good, BFF_ROLE: 'worker' })).toThrow(/REDIS_URL: is required with BFF_ROLE=worker/);
+    });
+
+    it('refuses anything else', () => {
+      expect(() => loadConfig({ ...good, BFF_ROLE: 'both' })).toThrow(/BFF_ROLE/);
+    });
+  });
 });

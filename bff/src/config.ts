@@ -23,6 +23,7 @@ const url = (protocols: string[]) =>
  */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('Runtime mode.'),
+  BFF_ROLE: z.enum(['api', 'worker', 'all']).default('all').describe('What this process runs: `api` (HTTP; enqueues jobs), `worker` (job handlers and schedules; /healthz and /readyz only) or `all`. `api`/`worker` need REDIS_URL.'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on.'),
   PORT: int(3000, 0, 65535).describe('HTTP port (0 = any free port).'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level.'),
@@ -74,6 +75,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   env: Env['NODE_ENV'];
+  role: Env['BFF_ROLE'];
   http: { host: string; port: number; trustProxy: string; shutdownTimeoutMs: number; bodyLimit: string };
   log: { level: Env['LOG_LEVEL'] };
   odoo: {
@@ -124,6 +126,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && parsed.data.NODE_ENV === 'production' && !parsed.data.WECHAT_SECRET) {
     problems.push('WECHAT_SECRET: is required in production');
   }
+  // Production never falls back to the in-process stand-ins: PGlite would hold payment truth on one container's disk,
+  // and the in-process queue would lose jobs with the process.
+  if (parsed.success && parsed.data.NODE_ENV === 'production') {
+    if (!parsed.data.DATABASE_URL) problems.push('DATABASE_URL: is required in production (no PGlite fallback)');
+    if (!parsed.data.REDIS_URL) problems.push('REDIS_URL: is required in production (no in-process queue fallback)');
+  }
+  if (parsed.success && parsed.data.BFF_ROLE !== 'all' && !parsed.data.REDIS_URL) {
+    problems.push(`REDIS_URL: is required with BFF_ROLE=${parsed.data.BFF_ROLE} (the in-process queue runs jobs in the process that enqueued them)`);
+  }
   const wxPay = parsed.success
     ? wechatPayConfigFromEnv(parsed.data, { defaultAppId: parsed.data.WECHAT_APPID, production: parsed.data.NODE_ENV === 'production' })
     : { problems: [] as string[], config: undefined };
@@ -136,6 +147,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     env: e.NODE_ENV,
+    role: e.BFF_ROLE,
     http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, bodyLimit: e.BODY_LIMIT },
     log: { level: e.LOG_LEVEL },
     odoo: {
