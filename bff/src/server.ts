@@ -4,9 +4,12 @@ import { createApp, type AppDeps } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { buildContainer, type Container } from './container';
 import { createLogger, type Logger } from './logger';
+import { startMetricsServer, type MetricsServer } from './metrics/server';
 
 export interface RunningServer {
   url: string;
+  /** The /metrics listener's URL, when METRICS_PORT is set and it could bind. */
+  metricsUrl?: string;
   server: Server;
   container: Container;
   /** Stops taking connections, drains in-flight requests (up to the timeout), then closes dependencies. */
@@ -31,6 +34,8 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
   const addr = server.address() as AddressInfo;
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
   const url = `http://${host}:${addr.port}`;
+  // Its own port, never the API's: the proxy only forwards the API port.
+  const metricsServer: MetricsServer | undefined = container.prometheus && (await startMetricsServer(container.prometheus, config.metrics, logger));
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown') =>
@@ -46,11 +51,12 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
       timer.unref();
       await closed;
       clearTimeout(timer);
+      await metricsServer?.close();
       await container.close();
       logger.info('stopped');
     })());
 
-  return { url, server, container, shutdown };
+  return { url, metricsUrl: metricsServer?.url, server, container, shutdown };
 }
 
 async function main(): Promise<void> {
@@ -66,7 +72,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger({ level: config.log.level });
   const running = await startServer(config, logger);
-  logger.info('listening', { url: running.url, odoo: config.odoo.url, transport: config.odoo.transport, store: running.container.db.kind, queue: running.container.queue.kind });
+  logger.info('listening', { url: running.url, metrics: running.metricsUrl, odoo: config.odoo.url, transport: config.odoo.transport, store: running.container.db.kind, queue: running.container.queue.kind });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
       running.shutdown(sig).then(

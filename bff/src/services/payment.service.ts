@@ -3,6 +3,7 @@ import type { Principal } from '../domain/principal';
 import { payloadHash } from '../domain/ledger-hash';
 import { AppError } from '../http/errors';
 import type { Logger } from '../logger';
+import type { WebhookOutcome } from '../metrics/metrics';
 import type { IdentityGateway } from '../integrations/odoo/gateways';
 import type { Shop, ShopGateway } from '../integrations/odoo/shops';
 import type { WorkOrderGateway } from '../integrations/odoo/work-orders';
@@ -186,34 +187,34 @@ export class PaymentService {
   }
 
   /** The notification endpoint: verify, record, answer. No Odoo call inline (the outbox and the queue do that). */
-  async handleWechatNotification(headers: HeaderBag, rawBody: Buffer): Promise<{ status: number; body?: unknown }> {
-    if (!this.wxpay) return { status: 503, body: { code: 'FAIL', message: 'not configured' } };
+  async handleWechatNotification(headers: HeaderBag, rawBody: Buffer): Promise<{ status: number; body?: unknown; outcome: WebhookOutcome }> {
+    if (!this.wxpay) return { status: 503, body: { code: 'FAIL', message: 'not configured' }, outcome: 'not_configured' };
     let n;
     try {
       n = this.wxpay.verifier.verifyNotification({ headers, rawBody });
     } catch (e) {
       if (e instanceof NotificationRejected) {
         this.logger.warn('wechatpay notification rejected', { reason: e.reason, detail: e.detail });
-        return { status: 401, body: e.toWechatBody() };
+        return { status: 401, body: e.toWechatBody(), outcome: 'rejected_signature' };
       }
       throw e;
     }
     if (n.kind === 'refund') {
       if (n.resource.mchid !== this.wxpay.cfg.mchid) {
         this.logger.error('ALERT wechatpay refund notification for another merchant', { mchid: n.resource.mchid, out_refund_no: n.resource.out_refund_no });
-        return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' } };
+        return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' }, outcome: 'rejected_merchant' };
       }
       if (this.onRefundNotice) await this.onRefundNotice(n.resource, payloadHash(rawBody), n.event.id);
-      return { status: 204 };
+      return { status: 204, outcome: 'accepted' };
     }
-    if (n.kind !== 'transaction') return { status: 204 };
+    if (n.kind !== 'transaction') return { status: 204, outcome: 'ignored' };
     const t = n.resource;
     if (t.mchid !== this.wxpay.cfg.mchid || (t.appid !== undefined && t.appid !== this.wxpay.cfg.appId)) {
       this.logger.error('ALERT wechatpay notification for another merchant or app', { mchid: t.mchid, appid: t.appid, out_trade_no: t.out_trade_no });
-      return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' } };
+      return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' }, outcome: 'rejected_merchant' };
     }
-    await this.recordTransaction(t, 'notify', payloadHash(rawBody));
-    return { status: 204 };
+    const recorded = await this.recordTransaction(t, 'notify', payloadHash(rawBody));
+    return { status: 204, outcome: recorded === 'charged' ? 'accepted' : recorded };
   }
 
   /**

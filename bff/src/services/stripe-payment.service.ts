@@ -2,6 +2,7 @@ import { payloadHash } from '../domain/ledger-hash';
 import type { Principal } from '../domain/principal';
 import { AppError } from '../http/errors';
 import type { Logger } from '../logger';
+import type { WebhookOutcome } from '../metrics/metrics';
 import type { ShopGateway } from '../integrations/odoo/shops';
 import { fromStripeAmount, stripeExponent, toStripeAmount } from '../integrations/stripe/amounts';
 import { StripeSignatureError, toIntent, toRefund, type StripeClient, type StripeEvent, type StripePaymentIntent } from '../integrations/stripe/client';
@@ -74,23 +75,23 @@ export class StripePaymentService {
   }
 
   /** The webhook: verify, dedupe, record, answer. 400 for what does not verify (Stripe shows it on the dashboard). */
-  async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<{ status: number; body: unknown }> {
-    if (!this.stripe) return { status: 503, body: { error: 'stripe not configured' } };
+  async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<{ status: number; body: unknown; outcome: WebhookOutcome }> {
+    if (!this.stripe) return { status: 503, body: { error: 'stripe not configured' }, outcome: 'not_configured' };
     let event: StripeEvent;
     try {
       event = this.stripe.constructEvent(rawBody, signature);
     } catch (e) {
       if (e instanceof StripeSignatureError) {
         this.logger.warn('stripe webhook rejected', { reason: e.message });
-        return { status: 400, body: { error: 'signature verification failed' } };
+        return { status: 400, body: { error: 'signature verification failed' }, outcome: 'rejected_signature' };
       }
       throw e;
     }
     const hash = payloadHash(rawBody);
-    if (await this.events.seen(event.id, event.type, hash)) return { status: 200, body: { received: true, duplicate: true } };
+    if (await this.events.seen(event.id, event.type, hash)) return { status: 200, body: { received: true, duplicate: true }, outcome: 'duplicate' };
     const outcome = await this.dispatch(event, hash);
     await this.events.processed(event.id, outcome);
-    return { status: 200, body: { received: true } };
+    return { status: 200, body: { received: true }, outcome: outcome === 'suspense' || outcome === 'duplicate' || outcome === 'ignored' ? outcome : 'accepted' };
   }
 
   private async dispatch(event: StripeEvent, hash: string): Promise<string> {

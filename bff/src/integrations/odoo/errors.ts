@@ -1,4 +1,5 @@
 import { AppError, type ErrorType } from '../../http/errors';
+import type { OdooFaultKind } from '../../metrics/metrics';
 
 /** Stable codes our addon puts in its messages (docs/odoo-contract.md), and what each means over HTTP. */
 export const DRM_CODES: Record<string, ErrorType> = {
@@ -123,4 +124,13 @@ export class OdooUnavailableError extends AppError {
     super('unavailable', detail, { code: reason === 'busy' ? 'ODOO_BUSY' : 'ODOO_UNAVAILABLE', retryAfterS, cause });
     this.name = 'OdooUnavailableError';
   }
+}
+
+/** What kind of failure a call to Odoo met, for the faults metric (a fixed set: never the message). */
+export function faultKind(e: unknown): OdooFaultKind {
+  if (e instanceof OdooUnavailableError) return e.reason;
+  if (!(e instanceof AppError)) return 'other';
+  if (e.code === 'ODOO_AUTH') return 'auth';
+  if (e.code === 'ODOO_ERROR') return 'server';
+  return e.status < 500 ? 'refused' : 'other';
 }
