@@ -141,7 +141,6 @@ export class SettlementOutboxRepository {
     return rows.map(toEntry);
   }
 
-  /** Everything of a work order not yet settled (pending or failed), e.g. before closing it or to show a manager. */
   /**
    * Rows not yet settled and the age of the oldest, in seconds (0 when none): the operator's view of how far Odoo is
    * behind the ledger. Reads only the pending rows (partial index settlement_outbox_pending_idx).
@@ -154,6 +153,7 @@ export class SettlementOutboxRepository {
     return { pending: rows[0]?.pending ?? 0, oldestAgeSeconds: Math.max(0, rows[0]?.oldest_age_s ?? 0) };
   }
 
+  /** Everything of a work order not yet settled (pending or failed), e.g. before closing it or to show a manager. */
   async pendingForWorkOrder(workOrderId: number, q: Db = this.db): Promise<OutboxEntry[]> {
     const { rows } = await q.query<OutboxRow>(
       `SELECT ${COLUMNS} FROM settlement_outbox WHERE work_order_id = $1 AND state <> 'settled' ORDER BY id`,
