@@ -73,6 +73,26 @@ describe(requestObserver.name, () => {
     expect(lines.find((l) => l.message === 'request')).toEqual(expect.objectContaining({ route: '/lookup/138****8000/:id' }));
   });
 
+  it('counts a request whose caller gave up before the answer as 499, with its route', async () => {
+    const { lines, metrics } = appWith({ logRequests: true });
+    const logger = createLogger({ stream: new Writable({ write: (c: Buffer, _e, cb) => (lines.push(JSON.parse(c.toString()) as Record<string, unknown>), cb()) }) });
+    const app = express();
+    app.use(requestObserver({ logger, metrics, logRequests: true }));
+    let answered!: () => void;
+    const late = new Promise<void>((r) => (answered = r));
+    app.post('/webhooks/slow', (_req, res) => {
+      setTimeout(() => {
+        res.status(204).end();
+        answered();
+      }, 300);
+    });
+    await expect(request(app).post('/webhooks/slow').timeout(50)).rejects.toThrow(/Timeout/);
+    await late;
+    await new Promise((r) => setImmediate(r));
+    expect(lines.filter((l) => l.message === 'request')).toEqual([expect.objectContaining({ route: '/webhooks/slow', status: 499 })]);
+    expect(await metrics.registry.metrics()).toMatch(/^drmoto_http_request_duration_seconds_count\{method="POST",route="\/webhooks\/slow",status_class="4xx"\} 1$/m);
+  });
+
   it('without LOG_REQUESTS the line is at http level: written with LOG_LEVEL=http, skipped at info', async () => {
     const quiet = appWith({ logRequests: false, level: 'info' });
     await request(quiet.app).get('/api/v1/customers/1').expect(200);

@@ -20,6 +20,9 @@ export const markMount: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** The status of a request whose caller closed the connection before the answer was complete (nginx's 499). */
+export const CLIENT_CLOSED = 499;
+
 /**
  * Times every request once it is answered: the HTTP histogram, and one log line — `info` with LOG_REQUESTS (the
  * production default), else `http` (shown with LOG_LEVEL=http or debug). The line carries the method, the route
@@ -32,14 +35,16 @@ export function requestObserver(opts: { logger: Logger; metrics?: Metrics; logRe
   const level = opts.logRequests ? 'info' : 'http';
   return (req, res, next) => {
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    // 'close', not 'finish': a caller that gave up (WeChat Pay waits 5 s) never sees 'finish' but must be counted.
+    res.once('close', () => {
       const ns = Number(process.hrtime.bigint() - started);
       const route = routeTemplate(req, res);
-      metrics.httpRequest(req.method, route, res.statusCode, ns / 1e9);
+      const status = res.writableFinished ? res.statusCode : CLIENT_CLOSED;
+      metrics.httpRequest(req.method, route, status, ns / 1e9);
       // winston formats (and masks) a line before its transports drop it by level: skip the work early.
       if (!logger.isLevelEnabled(level)) return;
-      // 'finish' fires outside the request's async context: name the trace id explicitly.
-      logger.log(level, 'request', { trace_id: res.locals.traceId, method: req.method, route, status: res.statusCode, ms: Math.round(ns / 1e3) / 1e3 });
+      // 'close' fires outside the request's async context: name the trace id explicitly.
+      logger.log(level, 'request', { trace_id: res.locals.traceId, method: req.method, route, status, ms: Math.round(ns / 1e3) / 1e3 });
     });
     next();
   };
