@@ -34,6 +34,8 @@ import type { WorkOrderService } from './services/work-order.service';
 import type { PartsService } from './services/parts.service';
 import { AppError } from './errors';
 import type { Idempotency } from './http/idempotency';
+import { requestObserver, markMount } from './http/observe';
+import type { Metrics } from './metrics/metrics';
 
 export const API_BASE = '/api/v1';
 export const VERSION = '0.1.0';
@@ -60,7 +62,17 @@ export interface AppDeps {
   checks: Record<string, HealthCheck>;
   /** The Idempotency-Key layer (required as soon as a route opts in). */
   idempotency?: Idempotency;
-  options?: { trustProxy?: string; bodyLimit?: string; authPerMin?: number; docsEnabled?: boolean; demo?: DemoMount };
+  /** Prometheus metrics (server.ts serves them on their own port); none by default. */
+  metrics?: Metrics;
+  options?: {
+    trustProxy?: string;
+    bodyLimit?: string;
+    authPerMin?: number;
+    docsEnabled?: boolean;
+    demo?: DemoMount;
+    /** One `info` line per request (LOG_REQUESTS); otherwise the line is written at `http` level. */
+    logRequests?: boolean;
+  };
 }
 
 /** The offline demo's H5 page (mocks/h5) at /demo, same origin as the API. Only `npm run demo` sets it. */
@@ -83,17 +95,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('etag', false);
   app.use(traceMiddleware);
   app.use(helmet());
-  app.use((req, res, next) => {
-    // winston formats (and masks) a line before its transports drop it by level: skip the work early.
-    if (!deps.logger.isLevelEnabled('http')) return next();
-    const started = process.hrtime.bigint();
-    res.on('finish', () => {
-      const ms = Number((process.hrtime.bigint() - started) / 1000n) / 1000;
-      // 'finish' fires outside the request's async context: name the trace id explicitly.
-      deps.logger.http('request', { trace_id: res.locals.traceId, method: req.method, path: req.path, status: res.statusCode, ms });
-    });
-    next();
-  });
+  app.use(requestObserver({ logger: deps.logger, metrics: deps.metrics, logRequests: opts.logRequests ?? false }));
 
   if (opts.demo) {
     // helmet's policy, stricter for styles (files only), without upgrade-insecure-requests: the demo is opened over
@@ -120,8 +122,9 @@ export function createApp(deps: AppDeps): express.Express {
   );
 
   const api = express.Router();
+  api.use(markMount);
   // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.
-  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe }));
+  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe, metrics: deps.metrics }));
   api.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
   api.use((req, _res, next) => {
     // A body in another format would silently be ignored by express.json(): refuse it instead.

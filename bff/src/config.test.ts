@@ -37,6 +37,46 @@ describe(loadConfig.name, () => {
     expect(loadConfig({ ...good, DATABASE_URL: 'postgres://app@h/db', DATABASE_MIGRATION_URL: 'postgres://owner@h/db' }).store.migrationUrl).toBe('postgres://owner@h/db');
   });
 
+  describe('operations (metrics, request log, pool, workers)', () => {
+    const prod = { ...good, NODE_ENV: 'production', WECHAT_SECRET: 's', DATABASE_URL: 'postgres://app@h/db', REDIS_URL: 'redis://r:6379' };
+
+    it('serves /metrics on 127.0.0.1:9464 in production and nowhere otherwise, unless told', () => {
+      expect(loadConfig(prod).metrics).toEqual({ host: '127.0.0.1', port: 9464 });
+      expect(loadConfig(good).metrics.port).toBe(0);
+      expect(loadConfig({ ...good, NODE_ENV: 'test' }).metrics.port).toBe(0);
+      expect(loadConfig({ ...prod, METRICS_PORT: '0' }).metrics.port).toBe(0);
+      expect(loadConfig({ ...good, METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0' }).metrics).toEqual({ host: '0.0.0.0', port: 9100 });
+      // docker-compose passes `METRICS_PORT=` through for an unset variable: the default, not 0.
+      expect(loadConfig({ ...prod, METRICS_PORT: '' }).metrics.port).toBe(9464);
+    });
+
+    it('logs every request at info in production by default, otherwise when LOG_REQUESTS says so', () => {
+      expect(loadConfig(prod).log.requests).toBe(true);
+      expect(loadConfig({ ...prod, LOG_REQUESTS: 'false' }).log.requests).toBe(false);
+      expect(loadConfig(good).log.requests).toBe(false);
+      expect(loadConfig({ ...good, LOG_REQUESTS: 'true' }).log.requests).toBe(true);
+    });
+
+    it('sizes the PostgreSQL pool (default 10) and the worker concurrency (default 1)', () => {
+      expect(loadConfig(good).store.poolMax).toBe(10);
+      expect(loadConfig(good).queue.concurrency).toBe(1);
+      const c = loadConfig({ ...good, DATABASE_POOL_MAX: '4', QUEUE_CONCURRENCY: '8' });
+      expect(c.store.poolMax).toBe(4);
+      expect(c.queue.concurrency).toBe(8);
+    });
+
+    it('refuses a pool or concurrency below 1, a port out of range, a LOG_REQUESTS that is not a boolean — all at once', () => {
+      let err: ConfigError | undefined;
+      try {
+        loadConfig({ ...good, DATABASE_POOL_MAX: '0', QUEUE_CONCURRENCY: '-1', METRICS_PORT: '70000', LOG_REQUESTS: 'sometimes' });
+      } catch (e) {
+        err = e as ConfigError;
+      }
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err!.problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_POOL_MAX', 'LOG_REQUESTS', 'METRICS_PORT', 'QUEUE_CONCURRENCY']);
+    });
+  });
+
   describe('production', () => {
     const prod = { ...good, NODE_ENV: 'production', WECHAT_SECRET: 's' };
 

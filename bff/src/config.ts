@@ -30,6 +30,9 @@ export const envSchema = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level.'),
   TRUST_PROXY: z.string().default('loopback').describe('Express `trust proxy` setting (hops or subnets) for client IPs behind a load balancer.'),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0).describe('How long SIGTERM waits for in-flight requests before closing.'),
+  LOG_REQUESTS: bool.optional().describe('One log line per request at `info` (method, route template, status, ms, trace id). Default true in production, false otherwise (then at `http` level).'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional().describe('Port of the Prometheus `/metrics` listener, apart from the API port (0 = off). Default 9464 in production, off otherwise.'),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the `/metrics` listener; `0.0.0.0` in a container that Prometheus scrapes from another (never publish the port).'),
 
   ODOO_URL: url(['http:', 'https:']).describe('Odoo base URL, e.g. http://odoo:8069 (required).'),
   ODOO_DB: z.string().min(1).describe('Odoo database name (required).'),
@@ -42,9 +45,11 @@ export const envSchema = z.object({
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional().describe('PostgreSQL for the BFF store (application role). Unset → PGlite.'),
   DATABASE_MIGRATION_URL: url(['postgres:', 'postgresql:']).optional().describe('PostgreSQL URL of the schema owner used to run migrations; default DATABASE_URL.'),
+  DATABASE_POOL_MAX: int(10, 1, 1000).describe('PostgreSQL connections per BFF process (ledger receipts use at most 2 at once whatever this is; see the runbook).'),
   PGLITE_DIR: z.string().default('.data/pglite').describe('PGlite data directory when DATABASE_URL is unset (`memory://` = in memory).'),
   REDIS_URL: url(['redis:', 'rediss:']).optional().describe('Redis for BullMQ. Unset → in-process queue (single process only).'),
   QUEUE_PREFIX: z.string().min(1).default('drmoto').describe('BullMQ key prefix.'),
+  QUEUE_CONCURRENCY: int(1, 1, 1000).describe('Jobs (settlement, reconcile, housekeeping) one worker process runs at once.'),
   QUEUE_BACKOFF_MS: z.coerce.number().int().min(1).optional().describe("First retry delay of every job, overriding each job's own (settlement: 2 s); doubles per attempt. For tests and demos."),
   RECONCILE_INTERVAL_MS: int(60_000, 1_000).describe('How often the reconcile job runs (pending settlements, open WeChat Pay orders).'),
   RECONCILE_AFTER_MS: int(60_000, 0).describe('Age of an open payment order before the reconcile job asks WeChat Pay about it (lost notifications).'),
@@ -74,11 +79,16 @@ export const envSchema = z.object({
 
 export type Env = z.infer<typeof envSchema>;
 
+/** The /metrics port in production (OpenTelemetry's Prometheus exporter uses it by convention; compose assumes it). */
+export const DEFAULT_METRICS_PORT = 9464;
+
 export interface Config {
   env: Env['NODE_ENV'];
   role: Env['BFF_ROLE'];
   http: { host: string; port: number; trustProxy: string; shutdownTimeoutMs: number; bodyLimit: string };
-  log: { level: Env['LOG_LEVEL'] };
+  log: { level: Env['LOG_LEVEL']; requests: boolean };
+  /** The /metrics listener; port 0 = off. */
+  metrics: { host: string; port: number };
   odoo: {
     url: string;
     db: string;
@@ -89,8 +99,8 @@ export interface Config {
     maxSockets: number;
     readRetries: number;
   };
-  store: { databaseUrl?: string; migrationUrl?: string; pgliteDir: string };
-  queue: { redisUrl?: string; prefix: string; backoffMs?: number };
+  store: { databaseUrl?: string; migrationUrl?: string; pgliteDir: string; poolMax: number };
+  queue: { redisUrl?: string; prefix: string; backoffMs?: number; concurrency: number };
   jobs: { reconcileIntervalMs: number; reconcileAfterMs: number };
   jwt: { secret: string; issuer: string; accessTtlS: number; refreshTtlS: number };
   wechat: { appId: string; secret?: string; apiBase: string; timeoutMs: number };
@@ -208,7 +218,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     env: e.NODE_ENV,
     role: e.BFF_ROLE,
     http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, bodyLimit: e.BODY_LIMIT },
-    log: { level: e.LOG_LEVEL },
+    log: { level: e.LOG_LEVEL, requests: e.LOG_REQUESTS ?? e.NODE_ENV === 'production' },
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT ?? (e.NODE_ENV === 'production' ? DEFAULT_METRICS_PORT : 0) },
     odoo: {
       url: e.ODOO_URL.replace(/\/+$/, ''),
       db: e.ODOO_DB,
@@ -219,8 +230,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxSockets: e.ODOO_MAX_SOCKETS,
       readRetries: e.ODOO_READ_RETRIES,
     },
-    store: { databaseUrl: e.DATABASE_URL, migrationUrl: e.DATABASE_MIGRATION_URL ?? e.DATABASE_URL, pgliteDir: e.PGLITE_DIR },
-    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, backoffMs: e.QUEUE_BACKOFF_MS },
+    store: { databaseUrl: e.DATABASE_URL, migrationUrl: e.DATABASE_MIGRATION_URL ?? e.DATABASE_URL, pgliteDir: e.PGLITE_DIR, poolMax: e.DATABASE_POOL_MAX },
+    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, backoffMs: e.QUEUE_BACKOFF_MS, concurrency: e.QUEUE_CONCURRENCY },
     jobs: { reconcileIntervalMs: e.RECONCILE_INTERVAL_MS, reconcileAfterMs: e.RECONCILE_AFTER_MS },
     jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, accessTtlS: e.JWT_ACCESS_TTL_S, refreshTtlS: e.JWT_REFRESH_TTL_S },
     wechat: { appId: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''), timeoutMs: e.WECHAT_TIMEOUT_MS },

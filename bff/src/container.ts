@@ -44,12 +44,19 @@ import { ReportService } from './services/report.service';
 import { JobName } from './jobs/names';
 import { scheduleRecurring } from './jobs/schedule';
 import type { JobQueue } from './jobs/queue';
+import { QueueName } from './jobs/names';
+import { noopMetrics, type Metrics } from './metrics/metrics';
+import { PrometheusMetrics } from './metrics/prometheus';
+import { ClusterStats } from './metrics/cluster';
+import { LeaseRepository } from './store/leases';
 
 export interface Container {
   deps: AppDeps;
   db: Db;
   queue: JobQueue;
   odoo: OdooClient;
+  /** Prometheus metrics when METRICS_PORT is set (server.ts serves them), else undefined. */
+  prometheus?: PrometheusMetrics;
   close(): Promise<void>;
 }
 
@@ -68,7 +75,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       await owner.close();
     }
   }
-  const db = await createDb({ databaseUrl: config.store.databaseUrl, pgliteDir: config.store.databaseUrl ? undefined : config.store.pgliteDir });
+  const db = await createDb({ databaseUrl: config.store.databaseUrl, pgliteDir: config.store.databaseUrl ? undefined : config.store.pgliteDir, poolMax: config.store.poolMax });
   if (production) {
     try {
       const { required, ahead } = await checkSchema(db);
@@ -82,7 +89,13 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     if (applied.length) logger.info('migrations applied', { applied });
   }
 
-  const odoo = new OdooClient(config.odoo, logger);
+  // The cluster-wide gauges read the store and the queue: wired below, once both exist.
+  const cluster: { stats?: ClusterStats } = {};
+  const prometheus = config.metrics.port
+    ? new PrometheusMetrics({ cluster: { sample: () => cluster.stats?.sample() ?? Promise.resolve(undefined) }, onClusterError: (e) => logger.warn('cluster metrics not read', { error: e.message }) })
+    : undefined;
+  const metrics: Metrics = prometheus ?? noopMetrics;
+  const odoo = new OdooClient(config.odoo, logger, metrics);
   const wechat = new WechatClient(config.wechat, logger);
   const refreshTokens = new RefreshTokenRepository(db);
   const idempotencyKeys = new IdempotencyStore(db, { leaseMs: config.idempotency.leaseMs, retentionMs: config.idempotency.retentionMs });
@@ -91,7 +104,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const vehiclesGw = new VehicleGateway(odoo);
   const workOrdersGw = new WorkOrderGateway(odoo);
 
-  const ledger = new LedgerRepository(db);
+  const ledger = new LedgerRepository(db, { metrics });
   const paymentOrders = new PaymentOrderRepository(db);
   const settlementOutbox = new SettlementOutboxRepository(db);
   if (config.store.databaseUrl) {
@@ -103,8 +116,11 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     redisUrl: config.queue.redisUrl,
     prefix: config.queue.prefix,
     backoffMs: config.queue.backoffMs,
+    concurrency: config.queue.concurrency,
+    onJobFailed: (f) => metrics.jobFailed(f.queue, f.name, f.final),
     onError: (err) => logger.error('queue error', { error: err.message }),
   });
+  if (prometheus) cluster.stats = new ClusterStats({ leases: new LeaseRepository(db), outbox: settlementOutbox, queue, queueName: QueueName.Default });
   queue.register(JobName.Housekeeping, async () => {
     const n = await refreshTokens.sweep();
     if (n) logger.info('housekeeping: expired refresh tokens removed', { count: n });
@@ -166,6 +182,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const deps: AppDeps = {
     logger,
     idempotency: new Idempotency(idempotencyKeys, logger),
+    metrics,
     tokens,
     auth: new AuthService(tokens, new StaffGateway(odoo), identities, wechat),
     customers: new CustomerService(customersGw, vehiclesGw),
@@ -185,7 +202,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       store: () => db.ping(),
       queue: () => queue.ping(),
     },
-    options: { trustProxy: config.http.trustProxy, bodyLimit: config.http.bodyLimit, authPerMin: config.rateLimit.authPerMin, docsEnabled: config.docsEnabled },
+    options: { trustProxy: config.http.trustProxy, bodyLimit: config.http.bodyLimit, authPerMin: config.rateLimit.authPerMin, docsEnabled: config.docsEnabled, logRequests: config.log.requests },
   };
 
   return {
@@ -193,8 +210,11 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     db,
     queue,
     odoo,
+    prometheus,
     async close() {
       schedule.stop();
+      // Hand the cluster gauges to another replica now rather than after the lease's TTL.
+      await cluster.stats?.release().catch(() => undefined);
       await queue.close();
       await db.close();
       odoo.close();

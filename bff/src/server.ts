@@ -8,9 +8,12 @@ import { notFoundHandler, problemHandler } from './http/problem';
 import { createLogger, type Logger } from './logger';
 import { systemRoutes } from './routes/system/route';
 import { MigrationError } from './store/migrate';
+import { startMetricsServer, type MetricsServer } from './metrics/server';
 
 export interface RunningServer {
   url: string;
+  /** The /metrics listener's URL, when METRICS_PORT is set and it could bind. */
+  metricsUrl?: string;
   server: Server;
   container: Container;
   /** Stops taking connections, drains in-flight requests (up to the timeout), then closes dependencies. */
@@ -47,6 +50,8 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
   const addr = server.address() as AddressInfo;
   const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host;
   const url = `http://${host}:${addr.port}`;
+  // Its own port, never the API's: the proxy only forwards the API port.
+  const metricsServer: MetricsServer | undefined = container.prometheus && (await startMetricsServer(container.prometheus, config.metrics, logger));
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason = 'shutdown') =>
@@ -63,12 +68,13 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
       timer.unref();
       await closed;
       clearTimeout(timer);
+      await metricsServer?.close();
       // Closes the BullMQ worker after its active jobs finish (BFF_ROLE=worker|all), then the queue, store and Odoo.
       await container.close();
       logger.info('stopped');
     })());
 
-  return { url, server, container, shutdown };
+  return { url, metricsUrl: metricsServer?.url, server, container, shutdown };
 }
 
 async function main(): Promise<void> {
@@ -94,7 +100,7 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  logger.info('listening', { url: running.url, role: config.role, odoo: config.odoo.url, transport: config.odoo.transport, store: running.container.db.kind, queue: running.container.queue.kind });
+  logger.info('listening', { url: running.url, metrics: running.metricsUrl, role: config.role, odoo: config.odoo.url, transport: config.odoo.transport, store: running.container.db.kind, queue: running.container.queue.kind });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
       running.shutdown(sig).then(

@@ -10,7 +10,8 @@ import { startLocalS3, type LocalS3 } from './s3';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-function freePort(): Promise<number> {
+/** A port free right now on 127.0.0.1 (for what must be known before listening: a notify URL, a metrics port). */
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = http.createServer();
     s.listen(0, '127.0.0.1', () => {

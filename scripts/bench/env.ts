@@ -60,15 +60,27 @@ export function spawnOdooMock(env: Record<string, string> = {}): Promise<{ child
   return spawnReady(['mocks/odoo/main.ts'], { ...process.env, ODOO_MOCK_PORT: '0', ...env }, /on (http:\/\/127\.0\.0\.1:\d+)/);
 }
 
+/** A port free right now on 127.0.0.1 (the metrics listener's: 0 there means off). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = http.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
 /**
- * The BFF in a process of its own as production runs it (free port, info logs); `env` adds its Odoo, store, providers.
+ * The BFF in a process of its own as production runs it (free port, info logs, a line per request, /metrics on a free
+ * port of its own — not 9464, which another BFF on this machine may hold); `env` adds its Odoo, store, providers.
  * NODE_ENV stays `development` only so it migrates its store at boot and may run on PGlite or without Redis (production
- * mode refuses both and never migrates); nothing else in the BFF reads NODE_ENV.
+ * mode refuses both and never migrates); request logging and metrics are switched on as production has them.
  */
-export function spawnBff(env: Record<string, string | undefined>): Promise<{ child: ChildProcess; url: string }> {
+export async function spawnBff(env: Record<string, string | undefined>): Promise<{ child: ChildProcess; url: string }> {
   return spawnReady(
     ['bff/src/server.ts'],
-    { PATH: process.env.PATH, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: 'bench-secret-bench-secret-bench-secret', ...env },
+    { PATH: process.env.PATH, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', LOG_REQUESTS: 'true', JWT_SECRET: 'bench-secret-bench-secret-bench-secret', METRICS_PORT: String(await freePort()), ...env },
     /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
   );
 }

@@ -16,6 +16,7 @@ import {
   type AddJobOptions,
   type AddJobResult,
   type FailedJob,
+  type JobCounts,
   type JobHandler,
   type JobQueue,
   type QueueDriverOptions,
@@ -108,6 +109,11 @@ export class BullmqJobQueue implements JobQueue {
         return { name, data: envelope, opts: this.jobOptions(opts.jobId, attempts, backoffMs, delayMs) };
       }),
     );
+  }
+
+  async counts(): Promise<JobCounts> {
+    const c = await this.queue.getJobCounts('waiting', 'delayed', 'active', 'failed');
+    return { waiting: c.waiting ?? 0, delayed: c.delayed ?? 0, active: c.active ?? 0, failed: c.failed ?? 0 };
   }
 
   async getFailed(opts: { limit?: number } = {}): Promise<FailedJob[]> {
@@ -208,7 +214,9 @@ export class BullmqJobQueue implements JobQueue {
     try {
       await handler({ id: job.id ?? '', name, data: envelope.d, attempt: job.attemptsMade + 1, traceId: envelope.t });
     } catch (err) {
-      if (err instanceof PermanentJobError) {
+      const permanent = err instanceof PermanentJobError;
+      this.opts.onJobFailed?.({ queue: this.queue.name, name, final: permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1) });
+      if (permanent) {
         throw new UnrecoverableError(err.message);
       }
       throw err;

@@ -12,6 +12,7 @@ export {
   type AddJobOptions,
   type AddJobResult,
   type FailedJob,
+  type JobCounts,
   type JobHandler,
   type JobItem,
   type JobQueue,
@@ -26,7 +27,7 @@ export interface CreateQueueOptions extends QueueDriverOptions {
 }
 
 export function createQueue(opts: CreateQueueOptions = {}): JobQueue {
-  const driver: QueueDriverOptions = { concurrency: opts.concurrency, backoffMs: opts.backoffMs };
+  const driver: QueueDriverOptions = { concurrency: opts.concurrency, backoffMs: opts.backoffMs, onJobFailed: opts.onJobFailed };
   if (opts.redisUrl) {
     return new BullmqJobQueue({ ...driver, redisUrl: opts.redisUrl, prefix: opts.prefix, onError: opts.onError });
   }

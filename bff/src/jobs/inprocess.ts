@@ -1,4 +1,4 @@
-import type { JobName } from './names';
+import { QueueName, type JobName } from './names';
 import {
   assertAllHandlers,
   backoffDelay,
@@ -13,6 +13,7 @@ import {
   type AddJobOptions,
   type AddJobResult,
   type FailedJob,
+  type JobCounts,
   type JobHandler,
   type JobQueue,
   type QueueDriverOptions,
@@ -103,6 +104,13 @@ export class InProcessJobQueue implements JobQueue {
     // All or nothing, as BullMQ's: every id is checked before any job is added.
     for (const job of jobs) resolveAddOptions(job.opts, this.opts);
     for (const job of jobs) await this.add(name, job.data, job.opts);
+  }
+
+  async counts(): Promise<JobCounts> {
+    this.prune();
+    const c: JobCounts = { waiting: 0, delayed: 0, active: 0, failed: 0 };
+    for (const job of this.jobs.values()) if (job.state !== 'completed') c[job.state]++;
+    return c;
   }
 
   async getFailed(opts: { limit?: number } = {}): Promise<FailedJob[]> {
@@ -204,7 +212,9 @@ export class InProcessJobQueue implements JobQueue {
     } catch (err) {
       job.attemptsMade = attempt;
       job.failedReason = errorMessage(err);
-      if (err instanceof PermanentJobError || attempt >= job.attempts || this.closing) {
+      const final = err instanceof PermanentJobError || attempt >= job.attempts || Boolean(this.closing);
+      this.opts.onJobFailed?.({ queue: QueueName.Default, name: job.name, final });
+      if (final) {
         job.state = 'failed';
         job.finishedOn = Date.now();
         this.failed.add(job.id);

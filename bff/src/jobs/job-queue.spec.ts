@@ -3,7 +3,7 @@
  * file itself: `.spec.ts` is outside Jest's testMatch and the build. No timing assertions: tests wait for what the
  * handlers report, or poll an observable state with a generous deadline.
  */
-import { JobName } from './names';
+import { JobName, QueueName } from './names';
 import { InvalidJobIdError, MissingJobHandlerError, PermanentJobError, QueueClosedError, type JobItem, type JobQueue, type QueueDriverOptions } from './queue';
 
 export interface QueueFixture {
@@ -248,6 +248,22 @@ export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOp
         expect(failed).toMatchObject({ id: 'hk-exhausted', attemptsMade: 2, failedReason: 'still down (attempt 2)' });
       });
 
+      it('tells onJobFailed of each failed run, final when the job goes to the failed list', async () => {
+        const failures: Array<{ queue: string; name: JobName; final: boolean }> = [];
+        const queue = await open({ onJobFailed: (f) => failures.push(f) });
+        queue.register(JobName.Housekeeping, async (job) => {
+          throw new Error(`still down (attempt ${job.attempt})`);
+        });
+        await queue.start();
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-reported', attempts: 2, backoffMs: 5 });
+        await eventually(async () => ((await failedIds(queue)).includes('hk-reported') ? true : undefined), 'the failed job');
+        expect(failures).toEqual([
+          { queue: QueueName.Default, name: JobName.Housekeeping, final: false },
+          { queue: QueueName.Default, name: JobName.Housekeeping, final: true },
+        ]);
+        expect(await queue.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 1 });
+      });
+
       it('retry() runs a failed job again with fresh attempts', async () => {
         const queue = await open();
         const rerun = deferred<number>();
@@ -267,6 +283,18 @@ export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOp
         await eventually(async () => ((await failedIds(queue)).length === 0 ? true : undefined), 'an empty failed list');
         expect(await queue.retry('hk-retry')).toBe(false);
         expect(await queue.retry('hk-missing')).toBe(false);
+      });
+    });
+
+    describe('counts', () => {
+      it('counts jobs waiting (not started yet) and delayed', async () => {
+        const queue = await open();
+        queue.register(JobName.Housekeeping, async () => undefined);
+        expect(await queue.counts()).toEqual({ waiting: 0, delayed: 0, active: 0, failed: 0 });
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-count-1' });
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-count-2' });
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-count-later', delayMs: 3_600_000 });
+        expect(await queue.counts()).toEqual({ waiting: 2, delayed: 1, active: 0, failed: 0 });
       });
     });
 

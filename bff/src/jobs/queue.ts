@@ -39,6 +39,13 @@ export interface FailedJob {
   failedAt?: Date;
 }
 
+export interface JobCounts {
+  waiting: number;
+  delayed: number;
+  active: number;
+  failed: number;
+}
+
 /** The job queue both drivers implement: BullMQ on Redis, or in-process when REDIS_URL is unset. */
 export interface JobQueue {
   readonly kind: 'bullmq' | 'inprocess';
@@ -51,6 +58,8 @@ export interface JobQueue {
    * `add`. Nothing tells which were new: for relays that only need the jobs to exist.
    */
   addBulk<T>(name: JobName, jobs: ReadonlyArray<{ data: T; opts: AddJobOptions }>): Promise<void>;
+  /** Jobs by state, across every process sharing the queue (BullMQ: Redis counters; in-process: this process). */
+  counts(): Promise<JobCounts>;
   /** Newest failures first. */
   getFailed(opts?: { limit?: number }): Promise<FailedJob[]>;
   /** Moves a failed job back to waiting with a fresh set of attempts; false when there is no such failed job. */
@@ -150,6 +159,8 @@ export interface QueueDriverOptions {
   concurrency?: number;
   /** Overrides every job's first retry delay (tests and demos: a failing job reaches the failed list in seconds). */
   backoffMs?: number;
+  /** Called when a run throws: `final` when the job goes to the failed list, else it will be retried (metrics). */
+  onJobFailed?: (failure: { queue: string; name: JobName; final: boolean }) => void;
 }
 
 /** Validates `opts` (see validateAddOptions) and fills in the defaults, the same for both drivers. */

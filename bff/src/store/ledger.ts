@@ -6,6 +6,7 @@ import {
 } from '../domain/ledger-hash';
 import type { Db } from './db';
 import { Batcher, type BatchResult } from './batcher';
+import { noopMetrics, type Metrics } from '../metrics/metrics';
 
 /**
  * The payment ledger (migration 0004, DESIGN.md §8): append-only and hash-chained. Appends are serialized by a
@@ -291,11 +292,13 @@ const RECEIPT_MAX_BATCH = 64;
 export class LedgerRepository {
   private installation?: Promise<string>;
   private readonly receipts: Batcher<ReceiptInput, ReceiptResult>;
+  private readonly metrics: Pick<Metrics, 'ledgerAppend'>;
 
   constructor(
     private readonly db: Db,
-    opts: { receiptConcurrency?: number } = {},
+    opts: { receiptConcurrency?: number; metrics?: Pick<Metrics, 'ledgerAppend'> } = {},
   ) {
+    this.metrics = opts.metrics ?? noopMetrics;
     this.receipts = new Batcher((items) => this.recordBatch(items), { concurrency: opts.receiptConcurrency ?? RECEIPT_CONCURRENCY, maxBatch: RECEIPT_MAX_BATCH });
   }
 
@@ -330,7 +333,10 @@ export class LedgerRepository {
       appendParams(input, ref),
       { prepare: 'drmoto_ledger_append' },
     );
-    return checkedAppend(rows[0]);
+    const appended = checkedAppend(rows[0]);
+    // Counted when written: every caller appends last and commits at once, so a rollback after this is a rare error.
+    if (appended.inserted) this.metrics.ledgerAppend(input.kind, input.channel);
+    return appended;
   }
 
   /**
@@ -348,7 +354,11 @@ export class LedgerRepository {
     }
     if (!/^[A-Z]{3}$/.test(receipt.currency)) return Promise.reject(new LedgerInputError(`currency must be three upper-case letters, got ${JSON.stringify(receipt.currency)}`));
     if (!/^[0-9a-f]{64}$/.test(receipt.payloadHash)) return Promise.reject(new LedgerInputError('payloadHash must be 64 lower-case hex digits'));
-    return this.receipts.submit(receipt);
+    return this.receipts.submit(receipt).then((result) => {
+      // The receipt statement committed: a charge, or suspense for an anomaly.
+      if (result.outcome !== 'duplicate') this.metrics.ledgerAppend(result.entry.kind, receipt.channel);
+      return result;
+    });
   }
 
   /** One receipt, one statement (`payment_record_receipt`). */

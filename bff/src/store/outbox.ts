@@ -141,6 +141,18 @@ export class SettlementOutboxRepository {
     return rows.map(toEntry);
   }
 
+  /**
+   * Rows not yet settled and the age of the oldest, in seconds (0 when none): the operator's view of how far Odoo is
+   * behind the ledger. Reads only the pending rows (partial index settlement_outbox_pending_idx).
+   */
+  async backlog(): Promise<{ pending: number; oldestAgeSeconds: number }> {
+    const { rows } = await this.db.query<{ pending: number; oldest_age_s: number }>(
+      `SELECT count(*)::int AS pending, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 AS oldest_age_s
+         FROM settlement_outbox WHERE state = 'pending'`,
+    );
+    return { pending: rows[0]?.pending ?? 0, oldestAgeSeconds: Math.max(0, rows[0]?.oldest_age_s ?? 0) };
+  }
+
   /** Everything of a work order not yet settled (pending or failed), e.g. before closing it or to show a manager. */
   async pendingForWorkOrder(workOrderId: number, q: Db = this.db): Promise<OutboxEntry[]> {
     const { rows } = await q.query<OutboxRow>(

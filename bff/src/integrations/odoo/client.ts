@@ -3,7 +3,8 @@ import type { Principal } from '../../domain/principal';
 import { AppError, isRefusal } from '../../errors';
 import type { Logger } from '../../logger';
 import { OdooUnavailableError } from './errors';
-import { JsonRpcTransport, XmlRpcTransport, type OdooTransport } from './transport';
+import { JsonRpcTransport, MeteredTransport, XmlRpcTransport, type OdooTransport } from './transport';
+import { noopMetrics, type Metrics } from '../../metrics/metrics';
 
 export interface OdooConfig {
   url: string;
@@ -52,9 +53,10 @@ export class OdooClient {
   constructor(
     private readonly cfg: OdooConfig,
     private readonly logger: Logger,
+    metrics: Pick<Metrics, 'odooCall'> = noopMetrics,
   ) {
-    this.transport =
-      cfg.transport === 'xmlrpc' ? new XmlRpcTransport(cfg.url, cfg.maxSockets) : new JsonRpcTransport(cfg.url, cfg.maxSockets);
+    const transport = cfg.transport === 'xmlrpc' ? new XmlRpcTransport(cfg.url, cfg.maxSockets) : new JsonRpcTransport(cfg.url, cfg.maxSockets);
+    this.transport = metrics === noopMetrics ? transport : new MeteredTransport(transport, metrics);
   }
 
   get transportName(): 'jsonrpc' | 'xmlrpc' {

@@ -1,4 +1,5 @@
-import { AppError, type ErrorKind } from '../../errors';
+import { AppError, isRefusal, type ErrorKind } from '../../errors';
+import type { OdooFaultKind } from '../../metrics/metrics';
 
 /** Stable codes our addon puts in its messages (docs/odoo-contract.md), and the kind of error each is: the one place they are read. */
 export const DRM_CODES: Record<string, ErrorKind> = {
@@ -123,4 +124,13 @@ export class OdooUnavailableError extends AppError {
     super('dependency_unavailable', detail, { code: reason === 'busy' ? 'ODOO_BUSY' : 'ODOO_UNAVAILABLE', retryAfterS, cause });
     this.name = 'OdooUnavailableError';
   }
+}
+
+/** What kind of failure a call to Odoo met, for the faults metric (a fixed set: never the message). */
+export function faultKind(e: unknown): OdooFaultKind {
+  if (e instanceof OdooUnavailableError) return e.reason;
+  if (!(e instanceof AppError)) return 'other';
+  if (e.code === 'ODOO_AUTH') return 'auth';
+  if (e.code === 'ODOO_ERROR') return 'server';
+  return isRefusal(e) ? 'refused' : 'other';
 }

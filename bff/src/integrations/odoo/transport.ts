@@ -1,7 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcValue } from './xmlrpc-codec';
-import { faultToAppError, OdooUnavailableError, type RawFault } from './errors';
+import { faultKind, faultToAppError, OdooUnavailableError, type RawFault } from './errors';
+import type { Metrics } from '../../metrics/metrics';
 
 export type OdooService = 'common' | 'object';
 
@@ -119,3 +120,38 @@ export class XmlRpcTransport implements OdooTransport {
     this.agent.destroy();
   }
 }
+
+/**
+ * Times every request to Odoo and counts its faults, by model and method (`common` for login and version calls).
+ * Model and method names come from the gateways' code, never from a request. Each retry is a request of its own.
+ */
+export class MeteredTransport implements OdooTransport {
+  constructor(
+    private readonly inner: OdooTransport,
+    private readonly metrics: Pick<Metrics, 'odooCall'>,
+  ) {}
+
+  get name(): 'jsonrpc' | 'xmlrpc' {
+    return this.inner.name;
+  }
+
+  async call(service: OdooService, method: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+    // execute_kw's arguments: db, uid, password, model, method, args, kwargs.
+    const [model, modelMethod] = service === 'object' && method === 'execute_kw' ? [String(args[3]), String(args[4])] : ['common', method];
+    const started = process.hrtime.bigint();
+    try {
+      const result = await this.inner.call(service, method, args, timeoutMs);
+      this.metrics.odooCall(model, modelMethod, seconds(started));
+      return result;
+    } catch (e) {
+      this.metrics.odooCall(model, modelMethod, seconds(started), faultKind(e));
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.inner.close();
+  }
+}
+
+const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;

@@ -3,6 +3,7 @@ import type { Logger } from '../../logger';
 import type { NotificationOutcome } from '../../services/notification-outcome';
 import type { PaymentService } from '../../services/payment.service';
 import type { StripePaymentService } from '../../services/stripe-payment.service';
+import { noopMetrics, type Metrics, type WebhookOutcome } from '../../metrics/metrics';
 
 /**
  * WeChat Pay v3's reply to a notification: 200/204 without a body when received; any 4xx/5xx with
@@ -22,6 +23,18 @@ function replyToWechat(res: Response, out: NotificationOutcome): void {
     case 'not_configured':
       res.status(503).json({ code: 'FAIL', message: 'not configured' });
       return;
+  }
+}
+
+/** The metric's label for an outcome (a fixed set; a rejection says whether it was the signature or the merchant). */
+function webhookLabel(out: NotificationOutcome): WebhookOutcome {
+  switch (out.outcome) {
+    case 'recorded':
+      return 'accepted';
+    case 'rejected':
+      return out.reason === 'merchant_mismatch' ? 'rejected_merchant' : 'rejected_signature';
+    default:
+      return out.outcome;
   }
 }
 
@@ -50,14 +63,18 @@ function replyToStripe(res: Response, out: NotificationOutcome): void {
  * Provider webhooks take the raw body (signatures are over the exact bytes): verify, record, answer in the provider's
  * words. Mounted before the JSON body parser.
  */
-export function webhookRoutes(svc: PaymentService, logger: Logger, more: { stripe?: StripePaymentService } = {}): Router {
+export function webhookRoutes(svc: PaymentService, logger: Logger, more: { stripe?: StripePaymentService; metrics?: Pick<Metrics, 'webhook'> } = {}): Router {
   const r = Router();
+  const metrics = more.metrics ?? noopMetrics;
   r.post('/webhooks/wechatpay', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
-      replyToWechat(res, await svc.handleWechatNotification(req.headers, body));
+      const out = await svc.handleWechatNotification(req.headers, body);
+      metrics.webhook('wechatpay', webhookLabel(out));
+      replyToWechat(res, out);
     } catch (e) {
       // The store is down: WeChat retries for 24 h, so a 503 loses nothing.
+      metrics.webhook('wechatpay', 'error');
       logger.error('wechatpay notification not recorded', { error: e instanceof Error ? e.message : String(e) });
       res.status(503).setHeader('Retry-After', '5').json({ code: 'FAIL', message: 'temporarily unavailable' });
     }
@@ -67,9 +84,12 @@ export function webhookRoutes(svc: PaymentService, logger: Logger, more: { strip
     r.post('/webhooks/stripe', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       try {
-        replyToStripe(res, await stripe.handleWebhook(body, req.get('stripe-signature')));
+        const out = await stripe.handleWebhook(body, req.get('stripe-signature'));
+        metrics.webhook('stripe', webhookLabel(out));
+        replyToStripe(res, out);
       } catch (e) {
         // The store is down: Stripe retries for three days, so a 503 loses nothing.
+        metrics.webhook('stripe', 'error');
         logger.error('stripe event not recorded', { error: e instanceof Error ? e.message : String(e) });
         res.status(503).setHeader('Retry-After', '5').json({ error: 'temporarily unavailable' });
       }
