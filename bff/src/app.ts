@@ -2,7 +2,7 @@ import express from 'express';
 import helmet from 'helmet';
 import type { Logger } from './logger';
 import { notFoundHandler, problemHandler } from './http/problem';
-import { RateLimiter } from './http/rate-limit';
+import { authLimits, DEFAULT_RATE_LIMITS, FailureLimit, memoryLimitStores, type LimitStoreFactory, type RateLimitSettings } from './http/rate-limit';
 import { RouteRegistry } from './http/route';
 import { traceMiddleware } from './http/trace';
 import { authRoutes } from './routes/auth/route';
@@ -60,7 +60,9 @@ export interface AppDeps {
   checks: Record<string, HealthCheck>;
   /** The Idempotency-Key layer (required as soon as a route opts in). */
   idempotency?: Idempotency;
-  options?: { trustProxy?: string; bodyLimit?: string; authPerMin?: number; docsEnabled?: boolean; demo?: DemoMount };
+  /** Where rate limits count (Redis in production: shared by the replicas); in memory when absent. */
+  limitStores?: LimitStoreFactory;
+  options?: { trustProxy?: string; bodyLimit?: string; rateLimits?: Partial<RateLimitSettings>; docsEnabled?: boolean; demo?: DemoMount };
 }
 
 /** The offline demo's H5 page (mocks/h5) at /demo, same origin as the API. Only `npm run demo` sets it. */
@@ -119,9 +121,11 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  const limits = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
+  const stores = deps.limitStores ?? memoryLimitStores;
   const api = express.Router();
   // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.
-  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe }));
+  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe, failures: new FailureLimit(stores, 'webhook-fail', limits.webhookFailuresPerMin) }));
   api.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
   api.use((req, _res, next) => {
     // A body in another format would silently be ignored by express.json(): refuse it instead.
@@ -130,8 +134,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
-  const limiter = new RateLimiter(opts.authPerMin ?? 30);
-  api.use(authRoutes(registry, deps.auth, limiter));
+  api.use(authRoutes(registry, deps.auth, authLimits(stores, deps.logger, limits)));
   api.use(customerRoutes(registry, deps.customers));
   api.use(vehicleRoutes(registry, deps.vehicles));
   api.use(workOrderRoutes(registry, deps.workOrders, deps.payments));

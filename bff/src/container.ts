@@ -44,6 +44,7 @@ import { ReportService } from './services/report.service';
 import { JobName } from './jobs/names';
 import { scheduleRecurring } from './jobs/schedule';
 import type { JobQueue } from './jobs/queue';
+import { rateLimitRedis, redisLimitStores } from './http/rate-limit';
 
 export interface Container {
   deps: AppDeps;
@@ -149,6 +150,9 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     (job, e) => logger.warn(`${job.name} not scheduled`, { error: e.message }),
   );
 
+  // Rate limits count in Redis so that every replica sees the same counts; their own connection, which fails fast
+  // while Redis is away (the limits then let requests through) instead of queueing commands behind the outage.
+  const limitRedis = config.queue.redisUrl ? rateLimitRedis(config.queue.redisUrl, logger) : undefined;
   const deps: AppDeps = {
     logger,
     idempotency: new Idempotency(idempotencyKeys, logger),
@@ -171,7 +175,8 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       store: () => db.ping(),
       queue: () => queue.ping(),
     },
-    options: { trustProxy: config.http.trustProxy, bodyLimit: config.http.bodyLimit, authPerMin: config.rateLimit.authPerMin, docsEnabled: config.docsEnabled },
+    limitStores: limitRedis ? redisLimitStores(limitRedis, config.queue.prefix, logger) : undefined,
+    options: { trustProxy: config.http.trustProxy, bodyLimit: config.http.bodyLimit, rateLimits: config.rateLimit, docsEnabled: config.docsEnabled },
   };
 
   return {
@@ -181,6 +186,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     odoo,
     async close() {
       schedule.stop();
+      limitRedis?.disconnect();
       await queue.close();
       await db.close();
       odoo.close();

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, type AppDeps } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -22,7 +22,15 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
     if (draining) throw new Error('shutting down');
   };
   const app = createApp({ ...container.deps, options: { ...container.deps.options, ...options } });
-  const server = app.listen(config.http.port, config.http.host);
+  // Node closes a request still incomplete after requestTimeout (headersTimeout for its headers) with 408, but only
+  // notices it every connectionsCheckingInterval (30 s by default): check at a quarter of the shorter limit, so a
+  // client trickling a body can't hold a connection much past it. Bodies here are small JSON; media goes to S3.
+  const { requestTimeoutMs, headersTimeoutMs } = config.http;
+  const server = createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))) },
+    app,
+  );
+  server.listen(config.http.port, config.http.host);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

@@ -203,8 +203,8 @@ export class IdentityGateway {
 export class StaffGateway {
   constructor(private readonly odoo: OdooClient) {}
 
-  authenticate(login: string, password: string): Promise<number | null> {
-    return this.odoo.authenticateUser(login, password);
+  authenticate(login: string, password: string, clientIp?: string): Promise<number | null> {
+    return this.odoo.authenticateUser(login, password, clientIp);
   }
 
   profile(uid: number): Promise<StaffProfile> {
