@@ -29,9 +29,8 @@ export type LimitStoreFactory = (name: string, windowMs: number) => Store;
 export const memoryLimitStores: LimitStoreFactory = () => new MemoryStore();
 
 /**
- * The rate limits' own Redis connection, with a short command timeout and one reconnection attempt per command:
- * while Redis is away a limit check fails within about a second (and lets the request through) instead of holding
- * the login until Redis is back.
+ * The rate limits' own Redis connection, with a short command timeout and one reconnection attempt per command, so
+ * that a hung Redis costs a login at most about a second (a disconnected one costs nothing: the stores skip it).
  */
 export function rateLimitRedis(url: string, logger: Logger): Redis {
   const warn = throttledWarning(logger);
