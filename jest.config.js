@@ -3,6 +3,8 @@
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 const common = { testEnvironment: 'node', transform, moduleFileExtensions: ['ts', 'js', 'json'], setupFilesAfterEnv: ['<rootDir>/bff/test/jest.setup.ts'] };
 module.exports = {
+  // After jest's own summary, one line per reason why tests were skipped (bff/test/skip-summary-reporter.js).
+  reporters: ['default', '<rootDir>/bff/test/skip-summary-reporter.js'],
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/bff/**/*.test.ts', '<rootDir>/mocks/odoo/**/*.test.ts', '<rootDir>/mocks/wechatpay/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'] },
     { ...common, displayName: 'contract', testMatch: ['<rootDir>/mocks/contract/**/*.test.ts'] },

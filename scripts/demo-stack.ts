@@ -79,7 +79,8 @@ async function listenWithFallback<T>(start: (port: number) => Promise<T>, port: 
 }
 
 export async function startDemo(opts: DemoOptions): Promise<DemoStack> {
-  const odoo = await listenWithFallback((port) => startOdooMock({ port, host: '127.0.0.1' }), opts.odooPort ?? 8069);
+  // Odoo's login cooldown as scripts/odoo-setup-users.py sets it on a real Odoo (10 failures per address; README, Login limits)
+  const odoo = await listenWithFallback((port) => startOdooMock({ port, host: '127.0.0.1', loginCooldown: { after: 10, seconds: 60 } }), opts.odooPort ?? 8069);
   const wechat = await startWechatMock();
   const port = await pickPort(opts.port ?? 3000);
   // WeChat confirms a refund a moment later by its notification, as it does for real: the page shows pending → succeeded.

@@ -35,6 +35,8 @@ USERS = [
 # mocks/odoo/seed.ts SEED_PRODUCTS: default_code, name, list_price, standard_price, quantity on hand, unit
 # (the contract suite issues parts on every run: stocked parts are topped up to at least MIN_STOCK)
 MIN_STOCK = int(os.environ.get("DRMOTO_MIN_STOCK", "50"))
+# failed logins per source address before Odoo's cooldown (Odoo's default 5; see the README, Login limits)
+LOGIN_COOLDOWN_AFTER = int(os.environ.get("DRMOTO_LOGIN_COOLDOWN_AFTER", "10"))
 PRODUCTS = [
     ("BP-F01", "Front brake pads (pair)", 180.0, 95.0, 24, None),
     ("OIL-1L", "Engine oil 10W-40 1L", 85.0, 42.0, 60, ("uom", "product_uom_litre")),
@@ -81,6 +83,13 @@ def main(argv):
             vals["login"] = login
             new_uid = call("res.users", "create", vals, context={"no_reset_password": True})
             print("created %-10s uid=%s" % (login, new_uid))
+
+    # Odoo's login cooldown counts failures per source address. The BFF forwards each staff login's client address
+    # (ODOO_FORWARD_CLIENT_IP; Odoo runs with proxy_mode) and already stops one login from one address after
+    # RATE_LIMIT_LOGIN_FAILURES (5) wrong passwords: Odoo's limit, above that, only catches one address trying many
+    # logins, so one person's typos never lock out the colleagues behind the same shop router.
+    call("ir.config_parameter", "set_param", "base.login_cooldown_after", str(LOGIN_COOLDOWN_AFTER))
+    print("base.login_cooldown_after = %s" % LOGIN_COOLDOWN_AFTER)
 
     if "--users-only" in argv:
         return

@@ -2,7 +2,7 @@ import express from 'express';
 import helmet from 'helmet';
 import type { Logger } from './logger';
 import { notFoundHandler, problemHandler } from './http/problem';
-import { RateLimiter } from './http/rate-limit';
+import { authLimits, DEFAULT_RATE_LIMITS, FailureLimit, memoryLimitStores, type LimitStoreFactory, type RateLimitSettings } from './http/rate-limit';
 import { RouteRegistry } from './http/route';
 import { traceMiddleware } from './http/trace';
 import { authRoutes } from './routes/auth/route';
@@ -64,10 +64,12 @@ export interface AppDeps {
   idempotency?: Idempotency;
   /** Prometheus metrics (server.ts serves them on their own port); none by default. */
   metrics?: Metrics;
+  /** Where rate limits count (Redis in production: shared by the replicas); in memory when absent. */
+  limitStores?: LimitStoreFactory;
   options?: {
     trustProxy?: string;
     bodyLimit?: string;
-    authPerMin?: number;
+    rateLimits?: Partial<RateLimitSettings>;
     docsEnabled?: boolean;
     demo?: DemoMount;
     /** One `info` line per request (LOG_REQUESTS); otherwise the line is written at `http` level. */
@@ -121,10 +123,12 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  const limits = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
+  const stores = deps.limitStores ?? memoryLimitStores;
   const api = express.Router();
   api.use(markMount);
   // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.
-  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe, metrics: deps.metrics }));
+  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe, metrics: deps.metrics, failures: new FailureLimit(stores, 'webhook-fail', limits.webhookFailuresPerMin) }));
   api.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
   api.use((req, _res, next) => {
     // A body in another format would silently be ignored by express.json(): refuse it instead.
@@ -133,8 +137,7 @@ export function createApp(deps: AppDeps): express.Express {
     }
     next();
   });
-  const limiter = new RateLimiter(opts.authPerMin ?? 30);
-  api.use(authRoutes(registry, deps.auth, limiter));
+  api.use(authRoutes(registry, deps.auth, authLimits(stores, deps.logger, limits)));
   api.use(customerRoutes(registry, deps.customers));
   api.use(vehicleRoutes(registry, deps.vehicles));
   api.use(workOrderRoutes(registry, deps.workOrders, deps.payments));

@@ -33,6 +33,8 @@ export const envSchema = z.object({
   LOG_REQUESTS: bool.optional().describe('One log line per request at `info` (method, route template, status, ms, trace id). Default true in production, false otherwise (then at `http` level).'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional().describe('Port of the Prometheus `/metrics` listener, apart from the API port (0 = off). Default 9464 in production, off otherwise.'),
   METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Interface of the `/metrics` listener; `0.0.0.0` in a container that Prometheus scrapes from another (never publish the port).'),
+  HTTP_REQUEST_TIMEOUT_MS: int(30_000, 100).describe('A request not fully received (headers and body) within this is answered 408 and its connection closed.'),
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100).describe('Time allowed to receive the request headers (≤ HTTP_REQUEST_TIMEOUT_MS).'),
 
   ODOO_URL: url(['http:', 'https:']).describe('Odoo base URL, e.g. http://odoo:8069 (required).'),
   ODOO_DB: z.string().min(1).describe('Odoo database name (required).'),
@@ -42,6 +44,7 @@ export const envSchema = z.object({
   ODOO_TIMEOUT_MS: int(10_000, 100).describe('Per-call timeout for Odoo requests.'),
   ODOO_MAX_SOCKETS: int(16, 1, 1024).describe('Keep-alive sockets to Odoo per BFF process.'),
   ODOO_READ_RETRIES: int(2, 0, 10).describe('Retries of idempotent Odoo calls on timeout/connection errors.'),
+  ODOO_FORWARD_CLIENT_IP: bool.default(true).describe("Send a staff login's client address to Odoo as X-Forwarded-For (+ X-Forwarded-Host), so Odoo's per-address login cooldown (proxy_mode) falls on the guesser, not on the BFF's address. See README, Login limits."),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional().describe('PostgreSQL for the BFF store (application role). Unset → PGlite.'),
   DATABASE_MIGRATION_URL: url(['postgres:', 'postgresql:']).optional().describe('PostgreSQL URL of the schema owner used to run migrations; default DATABASE_URL.'),
@@ -72,7 +75,10 @@ export const envSchema = z.object({
 
   ...mediaEnvShape,
 
-  RATE_LIMIT_AUTH_PER_MIN: int(30, 1).describe('Login attempts per client IP per minute.'),
+  RATE_LIMIT_AUTH_PER_MIN: int(30, 1).describe('Auth requests (logins, refresh, phone binding) per client IP per minute, whatever their outcome. Counted in Redis when REDIS_URL is set (shared by every replica), else in memory.'),
+  RATE_LIMIT_LOGIN_FAILURES: int(5, 1).describe('Wrong passwords per (staff login, client IP) before that pair waits RATE_LIMIT_LOGIN_LOCKOUT_S; twice as many wait 8× longer, four times as many 64×. Other addresses are not affected.'),
+  RATE_LIMIT_LOGIN_LOCKOUT_S: int(60, 1).describe('The first wait after RATE_LIMIT_LOGIN_FAILURES wrong passwords, in seconds.'),
+  RATE_LIMIT_WEBHOOK_FAILURES_PER_MIN: int(20, 1).describe('Webhook requests failing verification per client IP per minute before its further failures are answered 429 (valid notifications are never limited).'),
   BODY_LIMIT: z.string().default('100kb').describe('Largest accepted JSON body.'),
   DOCS_ENABLED: bool.default(true).describe('Serve /openapi.json.'),
 });
@@ -85,7 +91,7 @@ export const DEFAULT_METRICS_PORT = 9464;
 export interface Config {
   env: Env['NODE_ENV'];
   role: Env['BFF_ROLE'];
-  http: { host: string; port: number; trustProxy: string; shutdownTimeoutMs: number; bodyLimit: string };
+  http: { host: string; port: number; trustProxy: string; shutdownTimeoutMs: number; bodyLimit: string; requestTimeoutMs: number; headersTimeoutMs: number };
   log: { level: Env['LOG_LEVEL']; requests: boolean };
   /** The /metrics listener; port 0 = off. */
   metrics: { host: string; port: number };
@@ -98,13 +104,14 @@ export interface Config {
     timeoutMs: number;
     maxSockets: number;
     readRetries: number;
+    forwardClientIp: boolean;
   };
   store: { databaseUrl?: string; migrationUrl?: string; pgliteDir: string; poolMax: number };
   queue: { redisUrl?: string; prefix: string; backoffMs?: number; concurrency: number };
   jobs: { reconcileIntervalMs: number; reconcileAfterMs: number };
   jwt: { secret: string; issuer: string; accessTtlS: number; refreshTtlS: number };
   wechat: { appId: string; secret?: string; apiBase: string; timeoutMs: number };
-  rateLimit: { authPerMin: number };
+  rateLimit: { authPerMin: number; loginFailures: number; loginLockoutS: number; webhookFailuresPerMin: number };
   idempotency: { leaseMs: number; retentionMs: number };
   /** Undefined when WeChat Pay is not configured (the pay endpoints then answer 503). */
   wechatPay?: WechatPayConfig;
@@ -192,6 +199,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       problems.push(`${key}: ${cleaned[key] === undefined ? 'is required' : issue.message}`);
     }
   }
+  if (parsed.success && parsed.data.HTTP_HEADERS_TIMEOUT_MS > parsed.data.HTTP_REQUEST_TIMEOUT_MS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
+  }
   if (parsed.success && parsed.data.NODE_ENV === 'production' && !parsed.data.WECHAT_SECRET) {
     problems.push('WECHAT_SECRET: is required in production');
   }
@@ -217,7 +227,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.NODE_ENV,
     role: e.BFF_ROLE,
-    http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, bodyLimit: e.BODY_LIMIT },
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      trustProxy: e.TRUST_PROXY,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      bodyLimit: e.BODY_LIMIT,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+    },
     log: { level: e.LOG_LEVEL, requests: e.LOG_REQUESTS ?? e.NODE_ENV === 'production' },
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT ?? (e.NODE_ENV === 'production' ? DEFAULT_METRICS_PORT : 0) },
     odoo: {
@@ -229,13 +247,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       timeoutMs: e.ODOO_TIMEOUT_MS,
       maxSockets: e.ODOO_MAX_SOCKETS,
       readRetries: e.ODOO_READ_RETRIES,
+      forwardClientIp: e.ODOO_FORWARD_CLIENT_IP,
     },
     store: { databaseUrl: e.DATABASE_URL, migrationUrl: e.DATABASE_MIGRATION_URL ?? e.DATABASE_URL, pgliteDir: e.PGLITE_DIR, poolMax: e.DATABASE_POOL_MAX },
     queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, backoffMs: e.QUEUE_BACKOFF_MS, concurrency: e.QUEUE_CONCURRENCY },
     jobs: { reconcileIntervalMs: e.RECONCILE_INTERVAL_MS, reconcileAfterMs: e.RECONCILE_AFTER_MS },
     jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, accessTtlS: e.JWT_ACCESS_TTL_S, refreshTtlS: e.JWT_REFRESH_TTL_S },
     wechat: { appId: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''), timeoutMs: e.WECHAT_TIMEOUT_MS },
-    rateLimit: { authPerMin: e.RATE_LIMIT_AUTH_PER_MIN },
+    rateLimit: {
+      authPerMin: e.RATE_LIMIT_AUTH_PER_MIN,
+      loginFailures: e.RATE_LIMIT_LOGIN_FAILURES,
+      loginLockoutS: e.RATE_LIMIT_LOGIN_LOCKOUT_S,
+      webhookFailuresPerMin: e.RATE_LIMIT_WEBHOOK_FAILURES_PER_MIN,
+    },
     idempotency: { leaseMs: e.IDEMPOTENCY_LEASE_MS, retentionMs: e.IDEMPOTENCY_RETENTION_H * 3600_000 },
     wechatPay: wxPay.config,
     stripe: stripe.config,

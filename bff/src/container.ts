@@ -49,6 +49,7 @@ import { noopMetrics, type Metrics } from './metrics/metrics';
 import { PrometheusMetrics } from './metrics/prometheus';
 import { ClusterStats } from './metrics/cluster';
 import { LeaseRepository } from './store/leases';
+import { rateLimitRedis, redisLimitStores } from './http/rate-limit';
 
 export interface Container {
   deps: AppDeps;
@@ -179,6 +180,9 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     (job, e) => logger.warn(`${job.name} not scheduled`, { error: e.message }),
   );
 
+  // Rate limits count in Redis so that every replica sees the same counts; their own connection, which fails fast
+  // while Redis is away (the limits then let requests through) instead of queueing commands behind the outage.
+  const limitRedis = config.queue.redisUrl ? rateLimitRedis(config.queue.redisUrl, logger) : undefined;
   const deps: AppDeps = {
     logger,
     idempotency: new Idempotency(idempotencyKeys, logger),
@@ -202,7 +206,8 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       store: () => db.ping(),
       queue: () => queue.ping(),
     },
-    options: { trustProxy: config.http.trustProxy, bodyLimit: config.http.bodyLimit, authPerMin: config.rateLimit.authPerMin, docsEnabled: config.docsEnabled, logRequests: config.log.requests },
+    limitStores: limitRedis ? redisLimitStores(limitRedis, config.queue.prefix, logger) : undefined,
+    options: { trustProxy: config.http.trustProxy, bodyLimit: config.http.bodyLimit, rateLimits: config.rateLimit, docsEnabled: config.docsEnabled, logRequests: config.log.requests },
   };
 
   return {
@@ -215,6 +220,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       schedule.stop();
       // Hand the cluster gauges to another replica now rather than after the lease's TTL.
       await cluster.stats?.release().catch(() => undefined);
+      limitRedis?.disconnect();
       await queue.close();
       await db.close();
       odoo.close();

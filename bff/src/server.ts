@@ -1,5 +1,5 @@
 import express from 'express';
-import type { Server, ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp, VERSION, type AppDeps } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -33,7 +33,15 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
     config.role === 'worker'
       ? express().disable('x-powered-by').use(systemRoutes({ checks: container.deps.checks, logger, version: VERSION })).use(notFoundHandler).use(problemHandler(logger))
       : createApp({ ...container.deps, options: { ...container.deps.options, ...options } });
-  const server = app.listen(config.http.port, config.http.host);
+  // Node closes a request still incomplete after requestTimeout (headersTimeout for its headers) with 408, but only
+  // notices it every connectionsCheckingInterval (30 s by default): check at a quarter of the shorter limit, so a
+  // client trickling a body can't hold a connection much past it. Bodies here are small JSON; media goes to S3.
+  const { requestTimeoutMs, headersTimeoutMs } = config.http;
+  const server = createServer(
+    { requestTimeout: requestTimeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(headersTimeoutMs / 4))) },
+    app,
+  );
+  server.listen(config.http.port, config.http.host);
   // Responses not yet started when the drain begins say `Connection: close`, so keep-alive clients (a load balancer's
   // pooled connections) reconnect elsewhere instead of sending their next request into a closing socket.
   const open = new Set<ServerResponse>();

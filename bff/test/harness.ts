@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import { startServer, type RunningServer } from '../src/server';
-import { startOdooMock, type OdooMock } from '../../mocks/odoo/server';
+import { startOdooMock, type OdooMock, type OdooMockOptions } from '../../mocks/odoo/server';
 import { startWechatMock, type WechatMock } from '../../mocks/wechat/server';
 import { startWechatPayMock, type WechatPayMock } from '../../mocks/wechatpay/server';
 import { startLocalS3, type LocalS3 } from './s3';
@@ -49,6 +49,8 @@ export interface HarnessOptions {
   wechatPay?: boolean;
   /** Start a local S3 server (s3rver, bucket created) and configure the BFF's media uploads for it. */
   s3?: boolean;
+  /** Options of the Odoo mock; its login cooldown is off unless given (suites fail logins far more than people do). */
+  odooMock?: Pick<OdooMockOptions, 'loginCooldown' | 'proxyMode'>;
 }
 
 /**
@@ -57,9 +59,9 @@ export interface HarnessOptions {
  */
 export async function startHarness(envOrOpts: Record<string, string> | HarnessOptions = {}): Promise<Harness> {
   const opts: HarnessOptions =
-    'env' in envOrOpts || 'realOdoo' in envOrOpts || 'databaseUrl' in envOrOpts || 'wechatPay' in envOrOpts || 's3' in envOrOpts ? (envOrOpts as HarnessOptions) : { env: envOrOpts as Record<string, string> };
+    'env' in envOrOpts || 'realOdoo' in envOrOpts || 'databaseUrl' in envOrOpts || 'wechatPay' in envOrOpts || 's3' in envOrOpts || 'odooMock' in envOrOpts ? (envOrOpts as HarnessOptions) : { env: envOrOpts as Record<string, string> };
   const env = opts.env ?? {};
-  const odoo = opts.realOdoo ? (undefined as unknown as OdooMock) : await startOdooMock({ port: 0 });
+  const odoo = opts.realOdoo ? (undefined as unknown as OdooMock) : await startOdooMock({ port: 0, loginCooldown: { after: 0, seconds: 60 }, ...opts.odooMock });
   const odooConn = opts.realOdoo ?? { url: odoo.url, db: odoo.db, user: 'bff', password: 'bff' };
   const wechat = await startWechatMock();
   // WeChat Pay needs the notify URL before the BFF listens: reserve a port first.
@@ -104,6 +106,9 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
     WECHAT_API_BASE: wechat.url,
     SHUTDOWN_TIMEOUT_MS: '2000',
     RATE_LIMIT_AUTH_PER_MIN: '1000',
+    // Suites log in (and fail to) far more than a person would: the limits have their own tests (rate-limits.test.ts).
+    RATE_LIMIT_LOGIN_FAILURES: '1000',
+    RATE_LIMIT_WEBHOOK_FAILURES_PER_MIN: '100000',
     ...env,
   });
   const logs: Record<string, unknown>[] = [];

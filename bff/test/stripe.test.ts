@@ -75,14 +75,14 @@ describe('Stripe: PaymentIntent, webhook, refunds per refund id', () => {
     expect(history.body.orders[0].status).toBe('paid');
   });
 
-  it('a bad signature, a wrong secret, an old timestamp or no header → 400, nothing recorded', async () => {
+  it('a bad signature, a wrong secret, an old or future timestamp or no header → 400, nothing recorded', async () => {
     const { id, token } = await workOrder();
     const r = await createIntent(id, token);
     const pi = [...stub.intents.values()].find((x) => (x.metadata as Record<string, string>).out_trade_no === r.body.payment_order.out_trade_no)!;
     const ev = stub.event('payment_intent.succeeded', stub.succeed(String(pi.id)));
     const good = stub.sign(ev.body);
     const tampered = good.replace(/v1=([0-9a-f])/, (_m, c: string) => `v1=${c === '0' ? '1' : '0'}`);
-    for (const sig of [tampered, stub.sign(ev.body, { secret: 'whsec_other' }), stub.sign(ev.body, { timestamp: Math.floor(Date.now() / 1000) - 600 })]) {
+    for (const sig of [tampered, stub.sign(ev.body, { secret: 'whsec_other' }), stub.sign(ev.body, { timestamp: Math.floor(Date.now() / 1000) - 600 }), stub.sign(ev.body, { timestamp: Math.floor(Date.now() / 1000) + 600 })]) {
       const res = await deliver(ev.body, sig);
       expect(res.status).toBe(400);
     }

@@ -1,5 +1,8 @@
 import { startHarness, expectProblem, type Harness } from './harness';
 
+/** A problem that names nothing beyond itself: no `existing_vehicle`, no owner. */
+const PROBLEM_KEYS = ['code', 'detail', 'instance', 'status', 'title', 'trace_id', 'type'];
+
 describe('vehicles API', () => {
   let h: Harness;
   let advisor: string;
@@ -92,9 +95,50 @@ describe('vehicles API', () => {
     expectProblem(await h.req('GET', `/api/v1/vehicles/${otherId}`, { token }), 404);
     expectProblem(await h.req('PATCH', `/api/v1/vehicles/${otherId}`, { token, body: { brand: 'X' } }), 404);
     expectProblem(await h.req('POST', '/api/v1/vehicles', { token, body: { plate_no: '京A00002', customer_id: customerId } }), 403);
-    // a customer trying a plate someone else owns learns only that it exists
+    // a customer trying a plate someone else owns learns only that it exists: no vehicle id, no owner
     const dup = await h.req('POST', '/api/v1/vehicles', { token, body: { plate_no: '粤B66666' } });
     expectProblem(dup, 409, 'DRM_DUP_PLATE');
-    expect(dup.body.existing_vehicle).toEqual({ plate_no: '粤B·66666' });
+    expect(Object.keys(dup.body).sort()).toEqual(PROBLEM_KEYS);
+    expect(dup.body.detail).not.toMatch(/vehicle \d|Chen Qi/);
+    // their own plate again: that one they may see
+    const again = await h.req('POST', '/api/v1/vehicles', { token, body: { plate_no: '京a00001' } });
+    expectProblem(again, 409, 'DRM_DUP_PLATE');
+    expect(again.body.existing_vehicle).toEqual({ id: created.body.id, plate_no: '京A·00001' });
+  });
+
+  describe('ownership: registering a plate first does not make it yours', () => {
+    it("a customer's registration is unconfirmed until an advisor confirms it (a customer and a technician may not)", async () => {
+      const me = await h.customerLogin('veh-confirm', 'phone-13900003333');
+      const v = await h.req('POST', '/api/v1/vehicles', { token: me.access_token, body: { plate_no: '京C·10001' } });
+      expect(v.body.ownership).toBe('unconfirmed');
+      expectProblem(await h.req('POST', `/api/v1/vehicles/${v.body.id}/confirm-ownership`, { token: me.access_token }), 403);
+      expectProblem(await h.req('POST', `/api/v1/vehicles/${v.body.id}/confirm-ownership`, { token: await h.staffToken('technician') }), 403);
+      const ok = await h.req('POST', `/api/v1/vehicles/${v.body.id}/confirm-ownership`, { token: advisor });
+      expect(ok.status).toBe(200);
+      expect(ok.body.ownership).toBe('confirmed');
+      expect((await h.req('GET', `/api/v1/vehicles/${v.body.id}`, { token: me.access_token })).body.ownership).toBe('confirmed');
+    });
+
+    it("the owner's registration at the counter wins over a squatter's unconfirmed one", async () => {
+      const squatter = await h.customerLogin('veh-squatter', 'phone-13900004444');
+      const squat = await h.req('POST', '/api/v1/vehicles', { token: squatter.access_token, body: { plate_no: '京D·20002' } });
+      expect([squat.status, squat.body.ownership]).toEqual([201, 'unconfirmed']);
+      // the real owner tries from the mini-program first: blocked, told nothing about the squatter, sent to the counter
+      const owner = await h.customerLogin('veh-real-owner', 'phone-13900005555');
+      const blocked = await h.req('POST', '/api/v1/vehicles', { token: owner.access_token, body: { plate_no: '京D20002' } });
+      expectProblem(blocked, 409, 'DRM_DUP_PLATE');
+      expect(Object.keys(blocked.body).sort()).toEqual(PROBLEM_KEYS);
+      expect(blocked.body.detail).not.toMatch(/vehicle \d/);
+      expect(blocked.body.detail).toMatch(/counter/);
+      // at the counter the advisor registers it for the owner: 201, confirmed; the squatter's registration is gone
+      const counter = await h.req('POST', '/api/v1/vehicles', { token: advisor, body: { plate_no: '京D·20002', customer_id: owner.user.customer_id } });
+      expect(counter.status).toBe(201);
+      expect(counter.body).toEqual(expect.objectContaining({ customer_id: owner.user.customer_id, ownership: 'confirmed' }));
+      expect((await h.req('GET', '/api/v1/vehicles', { token: owner.access_token })).body.items.map((v: { id: number }) => v.id)).toEqual([counter.body.id]);
+      expect((await h.req('GET', '/api/v1/vehicles', { token: squatter.access_token })).body.items).toEqual([]);
+      expectProblem(await h.req('GET', `/api/v1/vehicles/${squat.body.id}`, { token: squatter.access_token }), 404);
+      // and now the plate is the owner's: the squatter can't take it back
+      expectProblem(await h.req('POST', '/api/v1/vehicles', { token: squatter.access_token, body: { plate_no: '京D20002' } }), 409, 'DRM_DUP_PLATE');
+    });
   });
 });

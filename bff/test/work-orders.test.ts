@@ -112,6 +112,8 @@ describe('work orders API', () => {
     expectProblem(illegal, 409, 'DRM_WO_STATE');
     expect(illegal.body.detail).toContain('draft');
     expectProblem(await move(wo.body.id, advisor, 'checkin', '"999"'), 412, 'DRM_STALE');
+    // "0" is a revision no work order has (they start at 1), not "no precondition"
+    expectProblem(await move(wo.body.id, advisor, 'checkin', '"0"'), 412, 'DRM_STALE');
     expectProblem(await move(wo.body.id, technician, 'checkin', etag), 403);
     expectProblem(await move(wo.body.id, advisor, 'checkin', 'abc'), 400);
     expectProblem(await move(wo.body.id, advisor, 'fly', etag), 400);

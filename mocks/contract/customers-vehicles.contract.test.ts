@@ -137,6 +137,45 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('over %s', (transport) => {
     });
   });
 
+  describe('vehicle ownership (who registers a plate first cannot block its owner)', () => {
+    let advisor: number;
+    const asCustomer = <T>(partnerId: number, fn: () => Promise<T>) =>
+      requestContext.run({ traceId: 'contract-owner', principal: { kind: 'customer', identityId: 1, partnerId } }, fn);
+    const asAdvisor = <T>(fn: () => Promise<T>) =>
+      requestContext.run({ traceId: 'contract-owner', principal: { kind: 'staff', uid: advisor, name: 'Advisor', roles: ['advisor'], companyId: 0 } }, fn);
+    const newCustomer = async (name: string) => (await customers.upsert({ name: `${name} ${unique.tag()}`, phone: unique.phone() })).id;
+    beforeAll(async () => {
+      advisor = (await new StaffGateway(odoo).authenticate('advisor', 'demo'))!;
+    });
+
+    it("a customer's registration is unconfirmed; a staff one confirmed; only an advisor confirms", async () => {
+      const me = await newCustomer('Self');
+      const id = await asCustomer(me, () => vehicles.create({ customer_id: me, plate_no: unique.plate() }));
+      expect((await vehicles.get(id))?.ownership).toBe('unconfirmed');
+      const own = await asCustomer(me, () => rejected(vehicles.confirmOwnership(id)));
+      expect([own.type, own.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
+      await asAdvisor(() => vehicles.confirmOwnership(id));
+      expect((await vehicles.get(id))?.ownership).toBe('confirmed');
+      const byStaff = await asAdvisor(() => vehicles.create({ customer_id: me, plate_no: unique.plate() }));
+      expect((await vehicles.get(byStaff))?.ownership).toBe('confirmed');
+    });
+
+    it("staff registering the owner's plate archive another customer's unconfirmed registration of it; a confirmed one stays a 409", async () => {
+      const [squatter, owner, third] = [await newCustomer('Squatter'), await newCustomer('Owner'), await newCustomer('Third')];
+      const plate = unique.plate();
+      const squat = await asCustomer(squatter, () => vehicles.create({ customer_id: squatter, plate_no: plate }));
+      const other = await asCustomer(third, () => rejected(vehicles.create({ customer_id: third, plate_no: plate.toLowerCase() })));
+      expect([other.type, other.code]).toEqual(['conflict', 'DRM_DUP_PLATE']);
+      const mine = await asAdvisor(() => vehicles.create({ customer_id: owner, plate_no: plate }));
+      expect(await vehicles.get(mine)).toEqual(expect.objectContaining({ customer_id: owner, ownership: 'confirmed' }));
+      expect((await vehicles.findByPlate(plate))?.id).toBe(mine);
+      const [archived] = await odoo.searchRead<{ active: boolean }>('drmoto.vehicle', [['id', '=', squat]], ['active'], { context: { active_test: false } });
+      expect(archived?.active).toBe(false);
+      const again = await asAdvisor(() => rejected(vehicles.create({ customer_id: squatter, plate_no: plate })));
+      expect([again.type, again.code]).toEqual(['conflict', 'DRM_DUP_PLATE']);
+    });
+  });
+
   describe('WeChat identity', () => {
     it('one person, one partner: bind links the openid to the customer entered by phone', async () => {
       const digits = unique.phone();

@@ -100,6 +100,13 @@ describe('work orders: transitions', () => {
     expect((await wos.get(wo.id))!.state).toBe('draft');
   });
 
+  it('revision 0 is compared, not taken for "no revision" (revisions start at 1): DRM_STALE, nothing changes', async () => {
+    const { wo } = await openWo();
+    const e = await rejected(as(staff.advisor!, () => wos.act(wo.id, 'action_checkin', 0, 'k-' + unique.tag())));
+    expect([e.type, e.code]).toEqual(['stale', 'DRM_STALE']);
+    expect((await wos.get(wo.id))!.state).toBe('draft');
+  });
+
   it('a repeated request key returns the first result and writes one log row; reused for another action → DRM_DUP_KEY', async () => {
     const { wo } = await openWo();
     const key = 'k-' + unique.tag();

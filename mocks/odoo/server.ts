@@ -57,6 +57,13 @@ export interface OdooMockOptions {
   /** seed the demo shop (default true) */
   seed?: boolean;
   db?: string;
+  /**
+   * Odoo's `proxy_mode` (on in docker-compose): with an X-Forwarded-Host header, the last X-Forwarded-For entry is
+   * the request's remote address (werkzeug ProxyFix, x_for=1). Default true.
+   */
+  proxyMode?: boolean;
+  /** `base.login_cooldown_after` / `base.login_cooldown_duration` (Odoo's defaults 5 and 60 s; after 0 = off). */
+  loginCooldown?: { after: number; seconds: number };
 }
 
 const READ_ONLY_METHODS = new Set(['search', 'search_read', 'read', 'search_count', 'read_group', 'fields_get', 'name_search', 'exists', 'web_read', 'web_search_read']);
@@ -65,6 +72,11 @@ export class OdooService {
   private baseline: Snapshot;
   /** see OdooMock.delayReplies */
   replyDelayMs = 0;
+  /** The remote address of the request being dispatched (request.httprequest.remote_addr); set by the HTTP handler. */
+  remoteAddr?: string;
+  loginCooldown = { after: 5, seconds: 60 };
+  /** registry._login_failures: per source address, (failures since the last success, time of the last one) */
+  private readonly loginFailures = new Map<string, { failures: number; last: number }>();
 
   constructor(
     readonly orm: Orm,
@@ -90,6 +102,27 @@ export class OdooService {
     const [uid] = users._search([['login', '=', login]], { limit: 1 });
     if (uid === undefined || this.orm.passwords.get(uid) !== password) throw new AccessDenied();
     return uid;
+  }
+
+  /**
+   * res.users._assert_can_auth around _login: failures are counted per source address, and after `after` of them
+   * every login from that address is refused for `seconds` after the last one; a success forgets the address. (Odoo
+   * also wraps `check`, but caches its success per (uid, password): the integration user never meets it here.)
+   */
+  private assertCanAuth<T>(fn: () => T): T {
+    const source = this.remoteAddr;
+    if (source === undefined) return fn(); // "needs request for remote address"
+    const { failures, last } = this.loginFailures.get(source) ?? { failures: 0, last: 0 };
+    const { after, seconds } = this.loginCooldown;
+    if (after > 0 && failures >= after && Date.now() - last < seconds * 1000) throw new AccessDenied('Too many login failures, please wait a bit before trying again.');
+    try {
+      const out = fn();
+      this.loginFailures.delete(source);
+      return out;
+    } catch (e) {
+      if (e instanceof AccessDenied) this.loginFailures.set(source, { failures: (this.loginFailures.get(source)?.failures ?? 0) + 1, last: Date.now() });
+      throw e;
+    }
   }
 
   /** res.users.check */
@@ -123,7 +156,7 @@ export class OdooService {
         }
         this.checkDb(params[0]);
         try {
-          return this.login(params[1], params[2]);
+          return this.assertCanAuth(() => this.login(params[1], params[2]));
         } catch (e) {
           if (e instanceof AccessDenied) return false;
           throw e;
@@ -266,7 +299,13 @@ function handleJsonRpc(service: OdooService, body: Buffer): { status: number; ty
   }
 }
 
-export function createOdooHandler(service: OdooService): http.RequestListener {
+export function createOdooHandler(service: OdooService, opts: { proxyMode?: boolean } = {}): http.RequestListener {
+  const proxyMode = opts.proxyMode ?? true;
+  const remoteAddr = (req: http.IncomingMessage): string | undefined => {
+    const xff = req.headers['x-forwarded-for'];
+    if (proxyMode && req.headers['x-forwarded-host'] && typeof xff === 'string' && xff.trim()) return xff.split(',').at(-1)!.trim();
+    return req.socket.remoteAddress;
+  };
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname;
@@ -294,6 +333,8 @@ export function createOdooHandler(service: OdooService): http.RequestListener {
           timer.unref();
           res.on('close', () => clearTimeout(timer));
         };
+        // dispatch is synchronous: the address stays the one of this request for the whole call
+        service.remoteAddr = remoteAddr(req);
         if (xmlrpc) {
           reply(200, 'text/xml; charset=utf-8', handleXmlRpc(service, xmlrpc[1]!, body));
           return;
@@ -322,7 +363,8 @@ export async function startOdooMock(opts: OdooMockOptions = {}): Promise<OdooMoc
   const host = opts.host ?? '127.0.0.1';
   const orm = createOrm(opts.seed !== false);
   const service = new OdooService(orm, db);
-  const server = http.createServer({ keepAlive: true }, createOdooHandler(service));
+  if (opts.loginCooldown) service.loginCooldown = opts.loginCooldown;
+  const server = http.createServer({ keepAlive: true }, createOdooHandler(service, { proxyMode: opts.proxyMode }));
   server.keepAliveTimeout = 5000;
   const sockets = new Set<Socket>();
   let paused = false;

@@ -22,7 +22,7 @@ import {
   type QueueDriverOptions,
 } from './queue';
 
-/** The only module that imports bullmq and ioredis. */
+/** The only module that imports bullmq, and the queue's ioredis connections (the rate limits have theirs: http/rate-limit.ts). */
 export interface BullmqQueueOptions extends QueueDriverOptions {
   redisUrl: string;
   /** Namespaces every Redis key (BullMQ's default is 'bull'); tests use one per test. */

@@ -23,8 +23,9 @@ export class AuthService {
     private readonly wechat: WechatClient,
   ) {}
 
-  async staffLogin(login: string, password: string): Promise<TokenPair & { user: Me }> {
-    const uid = await this.staff.authenticate(login, password);
+  /** `clientIp`: the caller's address as the trusted proxies report it (Odoo's login cooldown counts per address). */
+  async staffLogin(login: string, password: string, clientIp?: string): Promise<TokenPair & { user: Me }> {
+    const uid = await this.staff.authenticate(login, password, clientIp);
     if (!uid) throw new AppError('unauthenticated', 'Wrong login or password.');
     const profile = await this.staff.profile(uid);
     const roles = profile.roles.filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r));

@@ -61,6 +61,13 @@ export class VehicleService {
     return this.mustGet(p, id);
   }
 
+  /** Staff confirm who owns a vehicle a customer registered (at check-in or the counter, papers seen). */
+  async confirmOwnership(p: Principal, id: number): Promise<Vehicle> {
+    await this.mustGet(p, id);
+    await this.vehicles.confirmOwnership(id);
+    return this.mustGet(p, id);
+  }
+
   /** Staff search by plate / VIN / phone (partial, case-insensitive); customers list their own. */
   async search(p: Principal, query: VehicleQuery): Promise<{ items: Vehicle[]; total: number; page: number; limit: number }> {
     const domain: unknown[] = [];
@@ -113,30 +120,31 @@ export class VehicleService {
     return { ...input, vin };
   }
 
-  /** Odoo's unique constraint says "duplicate"; the client needs to know which vehicle already has it. */
+  /**
+   * Odoo's unique constraint says "duplicate". Staff learn which vehicle and owner have it; a customer learns the id
+   * only of their own vehicle, else nothing at all (an id of someone else's vehicle is a lead to their data, and the
+   * plate's owner settles it at the counter, where a staff registration wins over an unconfirmed one).
+   */
   private async explainDuplicate(e: unknown, vals: VehicleInput, p: Principal): Promise<unknown> {
     if (!(e instanceof AppError)) return e;
-    if (e.code === 'DRM_DUP_PLATE' && vals.plate_no) {
-      const existing = await this.vehicles.findByPlate(normalizePlate(vals.plate_no) ?? vals.plate_no, p.kind === 'staff' ? p.companyId || undefined : undefined);
-      return new AppError('conflict', `Plate ${existing?.plate_no ?? vals.plate_no} is already registered${existing ? ` as vehicle ${existing.id}` : ''}.`, {
-        code: 'DRM_DUP_PLATE',
-        details: existing ? { existing_vehicle: this.exposeExisting(existing, p) } : undefined,
-      });
-    }
-    if (e.code === 'DRM_DUP_VIN' && vals.vin) {
-      const existing = await this.vehicles.findByVin(vals.vin);
-      return new AppError('conflict', `VIN ${vals.vin} is already registered${existing ? ` as vehicle ${existing.id}` : ''}.`, {
-        code: 'DRM_DUP_VIN',
-        details: existing ? { existing_vehicle: this.exposeExisting(existing, p) } : undefined,
-      });
-    }
-    return e;
+    const isDupPlate = e.code === 'DRM_DUP_PLATE' && vals.plate_no;
+    if (!isDupPlate && !(e.code === 'DRM_DUP_VIN' && vals.vin)) return e;
+    const existing = isDupPlate
+      ? await this.vehicles.findByPlate(normalizePlate(vals.plate_no!) ?? vals.plate_no!, p.kind === 'staff' ? p.companyId || undefined : undefined)
+      : await this.vehicles.findByVin(vals.vin!);
+    const what = isDupPlate ? `Plate ${vals.plate_no}` : `VIN ${vals.vin}`;
+    const shown = existing && (p.kind === 'staff' || (p.kind === 'customer' && existing.customer_id === p.partnerId)) ? existing : undefined;
+    const hint = p.kind === 'customer' && !shown ? ' If it is yours, the shop confirms it at the counter.' : '';
+    return new AppError('conflict', `${what} is already registered${shown ? ` as vehicle ${shown.id}` : ''}.${hint}`, {
+      code: e.code,
+      details: shown ? { existing_vehicle: this.exposeExisting(shown, p) } : undefined,
+    });
   }
 
-  /** Staff learn who owns the plate; a customer only learns it exists (no leaking other people's data). */
+  /** Staff see the owner; a customer sees their own vehicle only (explainDuplicate never passes someone else's). */
   private exposeExisting(v: Vehicle, p: Principal): Record<string, unknown> {
-    if (p.kind === 'staff') return { id: v.id, plate_no: v.plate_no, customer_id: v.customer_id, customer_name: v.customer_name };
-    return p.kind === 'customer' && v.customer_id === p.partnerId ? { id: v.id, plate_no: v.plate_no } : { plate_no: v.plate_no };
+    if (p.kind === 'staff') return { id: v.id, plate_no: v.plate_no, customer_id: v.customer_id, customer_name: v.customer_name, ownership: v.ownership };
+    return { id: v.id, plate_no: v.plate_no };
   }
 
   private async mustGet(p: Principal, id: number): Promise<Vehicle> {

@@ -21,6 +21,19 @@ function contextYear(env: Env): number {
   }
 }
 
+/** _drmoto_move_aside: other customers' unconfirmed registrations of the plate in the shop are archived */
+function moveAside(env: Env, plate: unknown, companyId: number | false, partnerId: unknown): number[] {
+  const vehicles = env.model('drmoto.vehicle').sudo();
+  const ids = vehicles._search([
+    ['plate_normalized', '=', plate],
+    ['company_id', '=', companyId],
+    ['ownership_state', '=', 'unconfirmed'],
+    ['partner_id', '!=', partnerId ?? false],
+  ]);
+  if (ids.length) vehicles.write(ids, { active: false });
+  return ids;
+}
+
 export const drmotoVehicle: ModelDef = {
   name: 'drmoto.vehicle',
   description: 'Workshop vehicle',
@@ -51,13 +64,30 @@ export const drmotoVehicle: ModelDef = {
       default: (env) => env.companyId(),
     },
     active: { type: 'boolean', string: 'Active', default: true },
+    ownership_state: {
+      type: 'selection',
+      string: 'Ownership',
+      selection: [
+        ['unconfirmed', 'Unconfirmed'],
+        ['confirmed', 'Confirmed'],
+      ],
+      required: true,
+      default: 'confirmed',
+      help: 'A plate a customer registered themselves stays unconfirmed until staff have seen the papers.',
+    },
   },
   computes: [
     { fields: ['name'], depends: ['plate_no'], compute: (_env, row) => ({ name: row.plate_no ?? null }) },
     { fields: ['plate_normalized'], depends: ['plate_no'], compute: (_env, row) => ({ plate_normalized: cleanPlate(row.plate_no) || null }) },
   ],
   sqlConstraints: [
-    { name: 'plate_company_uniq', unique: ['company_id', 'plate_normalized'], message: 'DRM_DUP_PLATE: this plate is already registered in this shop' },
+    {
+      name: 'plate_company_uniq',
+      unique: ['company_id', 'plate_normalized'],
+      // EXCLUDE (company_id WITH =, plate_normalized WITH =) WHERE (active): a registration moved aside keeps its plate
+      where: (row) => row.active !== false,
+      message: 'DRM_DUP_PLATE: this plate is already registered in this shop',
+    },
     { name: 'vin_uniq', unique: ['vin'], message: 'DRM_DUP_VIN: this VIN is already registered' },
   ],
   constraints: [
@@ -95,13 +125,20 @@ export const drmotoVehicle: ModelDef = {
     beforeCreate: (env, vals) => {
       cleanVals(vals);
       if (!vals.plate_no) throw new ValidationError('DRM_PLATE_INVALID: the plate is required');
-      if (!actorGuarded(env)) return;
-      const actor = getActor(env);
-      if (actor.kind === 'customer') {
-        if (!('partner_id' in vals)) vals.partner_id = actor.partner_id;
-        if (vals.partner_id !== actor.partner_id) throw forbidden('a customer may only register their own vehicles');
-      } else if (actor.kind === 'system') throw forbidden('the system may not register vehicles');
-      else checkStaffRole(env, actor, 'advisor', 'register vehicles');
+      if (actorGuarded(env)) {
+        const actor = getActor(env);
+        if (actor.kind === 'customer') {
+          if (!('partner_id' in vals)) vals.partner_id = actor.partner_id;
+          if (vals.partner_id !== actor.partner_id) throw forbidden('a customer may only register their own vehicles');
+          vals.ownership_state = 'unconfirmed';
+          return;
+        }
+        if (actor.kind === 'system') throw forbidden('the system may not register vehicles');
+        checkStaffRole(env, actor, 'advisor', 'register vehicles');
+      }
+      // staff (or Odoo's own screens) register the real owner's plate: it wins over a customer's unconfirmed one
+      vals.ownership_state ??= 'confirmed';
+      if (vals.ownership_state === 'confirmed') moveAside(env, cleanPlate(vals.plate_no), (vals.company_id as number | undefined) ?? env.companyId() ?? false, vals.partner_id);
     },
     beforeWrite: (env, rows, vals) => {
       cleanVals(vals);
@@ -113,6 +150,7 @@ export const drmotoVehicle: ModelDef = {
         if (('partner_id' in vals ? vals.partner_id : own) !== own || 'company_id' in vals) {
           throw forbidden('a customer may not give a vehicle away or move it to another shop');
         }
+        if ('ownership_state' in vals) throw forbidden('only staff confirm who owns a vehicle');
       } else if (actor.kind === 'system') throw forbidden('the system may not change vehicles');
       else checkStaffRole(env, actor, 'advisor', 'change vehicles');
     },
@@ -121,6 +159,23 @@ export const drmotoVehicle: ModelDef = {
       const actor = getActor(env);
       if (actor.kind !== 'staff') throw forbidden('only a manager may delete vehicles; archive them instead');
       checkStaffRole(env, actor, 'manager', 'delete vehicles');
+    },
+  },
+  methods: {
+    action_confirm_ownership: {
+      api: 'records',
+      params: [],
+      fn: (env, _args, ids) => {
+        if (actorGuarded(env)) {
+          const actor = getActor(env);
+          if (actor.kind !== 'staff') throw forbidden('only staff confirm who owns a vehicle');
+          checkStaffRole(env, actor, 'advisor', 'confirm vehicle ownership');
+        }
+        const vehicles = env.model('drmoto.vehicle');
+        const open = ids.filter((id) => vehicles.row(id)?.ownership_state !== 'confirmed');
+        if (open.length) vehicles.write(open, { ownership_state: 'confirmed' });
+        return { ids, ownership_state: 'confirmed' };
+      },
     },
   },
   acl: {

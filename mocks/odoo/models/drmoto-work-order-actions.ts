@@ -120,9 +120,9 @@ export function checkActor(env: Env, action: string, wo: Row | undefined): Actor
   return actor;
 }
 
-/** step 3: optimistic concurrency; a falsy revision (the web UI) skips it */
+/** step 3: optimistic concurrency; no revision (False/None: the web UI) skips it; 0 is compared (revisions start at 1) */
 function checkRevision(wo: Row, revision: unknown): void {
-  if (!truthy(revision)) return;
+  if (revision === false || revision === null || revision === undefined) return;
   if (!isInt(revision)) throw validationError('revision must be an integer');
   if (revision !== wo.revision) throw new UserError(`DRM_STALE: work order ${String(wo.name)} is at revision ${String(wo.revision)}, not ${revision}`);
 }

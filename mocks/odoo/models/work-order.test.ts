@@ -243,7 +243,14 @@ describe('work orders (issue 3)', () => {
       );
     });
 
-    it('a stale revision → DRM_STALE (checked before the state); a falsy revision skips the check', () => {
+    it('revision 0 is compared, not skipped: revisions start at 1, so it is stale', () => {
+      const id = openId();
+      const e = fails(() => act(id, 'action_checkin', staff('advisor'), [], { revision: 0 }), UserError, 'DRM_STALE');
+      expect(e.message).toBe(`DRM_STALE: work order ${String(wo(id).name)} is at revision 1, not 0`);
+      expect([wo(id).state, wo(id).revision]).toEqual(['draft', 1]);
+    });
+
+    it('a stale revision → DRM_STALE (checked before the state); no revision (False) skips the check', () => {
       const id = openId();
       const e = fails(() => act(id, 'action_checkin', staff('advisor'), [], { revision: 7 }), UserError, 'DRM_STALE');
       expect(e.message).toBe(`DRM_STALE: work order ${String(wo(id).name)} is at revision 1, not 7`);

@@ -44,11 +44,24 @@ class DrmotoVehicle(models.Model):
         default=lambda self: self.env.company,
     )
     active = fields.Boolean(default=True)
+    ownership_state = fields.Selection(
+        [("unconfirmed", "Unconfirmed"), ("confirmed", "Confirmed")],
+        string="Ownership",
+        required=True,
+        default="confirmed",
+        copy=False,
+        tracking=True,
+        help="A plate a customer registered themselves stays unconfirmed until staff have seen the papers. "
+        "When staff register the same plate for its owner, an unconfirmed registration of someone else "
+        "is archived, so nobody can block a plate by registering it first.",
+    )
 
+    # Unique among active vehicles only (an EXCLUDE ... WHERE, as the partner's phone): an archived registration
+    # - one moved aside for the plate's real owner - keeps its plate without blocking it.
     _sql_constraints = [
         (
             "plate_company_uniq",
-            "unique(company_id, plate_normalized)",
+            "EXCLUDE (company_id WITH =, plate_normalized WITH =) WHERE (active)",
             "DRM_DUP_PLATE: this plate is already registered in this shop",
         ),
         ("vin_uniq", "unique(vin)", "DRM_DUP_VIN: this VIN is already registered"),
@@ -112,11 +125,42 @@ class DrmotoVehicle(models.Model):
                     vals.setdefault("partner_id", actor["partner_id"])
                     if vals["partner_id"] != actor["partner_id"]:
                         raise forbidden(_("a customer may only register their own vehicles"))
-            elif actor["kind"] == "system":
+                    vals["ownership_state"] = "unconfirmed"
+                return super().create(vals_list)
+            if actor["kind"] == "system":
                 raise forbidden(_("the system may not register vehicles"))
-            else:
-                check_staff_role(self.env, actor, "advisor", _("register vehicles"))
+            check_staff_role(self.env, actor, "advisor", _("register vehicles"))
+        # Staff (or Odoo's own screens) register the real owner's plate: it wins over a customer's unconfirmed one.
+        for vals in vals_list:
+            vals.setdefault("ownership_state", "confirmed")
+            if vals["ownership_state"] == "confirmed":
+                self._drmoto_move_aside(clean_plate(vals["plate_no"]), vals.get("company_id") or self.env.company.id,
+                                        vals.get("partner_id"))
         return super().create(vals_list)
+
+    @api.model
+    def _drmoto_move_aside(self, plate, company_id, partner_id):
+        """Archives other customers' unconfirmed registrations of ``plate`` in the shop (they never block the owner)."""
+        squatters = self.sudo().search([
+            ("plate_normalized", "=", plate),
+            ("company_id", "=", company_id),
+            ("ownership_state", "=", "unconfirmed"),
+            ("partner_id", "!=", partner_id or False),
+        ])
+        for vehicle in squatters:
+            vehicle.message_post(body=_("Archived: staff registered plate %s for its confirmed owner.", vehicle.plate_no))
+        squatters.write({"active": False})
+        return squatters.ids
+
+    def action_confirm_ownership(self):
+        """Staff saw the papers: the registration is the owner's (and wins over any unconfirmed duplicate)."""
+        if not self.env.su and self.env.context.get("drmoto_actor"):
+            actor = get_actor(self.env)
+            if actor["kind"] != "staff":
+                raise forbidden(_("only staff confirm who owns a vehicle"))
+            check_staff_role(self.env, actor, "advisor", _("confirm vehicle ownership"))
+        self.filtered(lambda v: v.ownership_state != "confirmed").write({"ownership_state": "confirmed"})
+        return {"ids": self.ids, "ownership_state": "confirmed"}
 
     def write(self, vals):
         vals = self._drmoto_clean_vals(vals)
@@ -128,6 +172,8 @@ class DrmotoVehicle(models.Model):
                     raise forbidden(_("a customer may only change their own vehicles"))
                 if vals.get("partner_id", own) != own or "company_id" in vals:
                     raise forbidden(_("a customer may not give a vehicle away or move it to another shop"))
+                if "ownership_state" in vals:
+                    raise forbidden(_("only staff confirm who owns a vehicle"))
             elif actor["kind"] == "system":
                 raise forbidden(_("the system may not change vehicles"))
             else:

@@ -386,8 +386,12 @@ class DrmotoWorkOrder(models.Model):
         return actor
 
     def _drmoto_check_revision(self, revision):
-        """Step 3: optimistic concurrency; a falsy revision (the web UI) skips it."""
-        if not revision:
+        """Step 3: optimistic concurrency; no revision (False/None: the web UI's buttons) skips it.
+
+        0 is a revision like any other and is compared: revisions start at 1, so it is always stale (an
+        ``If-Match: "0"`` must not pass as "no precondition").
+        """
+        if revision is False or revision is None:
             return
         if not _is_int(revision):
             raise _validation(_("revision must be an integer"))

@@ -103,6 +103,44 @@ class TestDrmotoVehicle(DrmotoCase):
                     "DRM_DUP_PLATE",
                 )
 
+    # ---------------------------------------------------------- ownership (who registered the plate first can't block it)
+
+    def test_customer_registration_is_unconfirmed_until_staff_confirm(self):
+        mine = self.as_bff("drmoto.vehicle", {"kind": "customer", "partner_id": self.customer.id}).create({"plate_no": "粤H10001"})
+        self.assertEqual(mine.ownership_state, "unconfirmed")
+        self.assertEqual(self.vehicle.ownership_state, "confirmed")
+        with self.assertRaises(AccessError) as cm:
+            mine.write({"ownership_state": "confirmed"})
+        self.assertDrmCode(cm, "DRM_FORBIDDEN")
+        with self.assertRaises(AccessError) as cm:
+            mine.action_confirm_ownership()
+        self.assertDrmCode(cm, "DRM_FORBIDDEN")
+        with self.assertRaises(AccessError) as cm:
+            self.as_bff("drmoto.vehicle", {"kind": "staff", "uid": self.user_technician.id}).browse(mine.id).action_confirm_ownership()
+        self.assertDrmCode(cm, "DRM_FORBIDDEN")
+        self.as_bff("drmoto.vehicle", {"kind": "staff", "uid": self.user_advisor.id}).browse(mine.id).action_confirm_ownership()
+        self.assertEqual(mine.ownership_state, "confirmed")
+
+    def test_staff_registration_for_the_owner_moves_an_unconfirmed_squatter_aside(self):
+        squat = self.as_bff("drmoto.vehicle", {"kind": "customer", "partner_id": self.customer2.id}).create({"plate_no": "粤H20002"})
+        # another customer can't take it either
+        self.assertUniqueViolation(
+            lambda: self.as_bff("drmoto.vehicle", {"kind": "customer", "partner_id": self.customer.id}).create({"plate_no": "粤h 20002"}),
+            "DRM_DUP_PLATE",
+        )
+        owner = self.as_bff("drmoto.vehicle", {"kind": "staff", "uid": self.user_advisor.id}).create(
+            {"plate_no": "粤H·20002", "partner_id": self.customer.id})
+        self.env.flush_all()
+        self.assertEqual((owner.ownership_state, owner.active), ("confirmed", True))
+        self.assertFalse(squat.active)
+        self.assertIn("Archived", squat.message_ids[0].body)
+        # a confirmed registration is not moved aside: staff get the duplicate
+        self.assertUniqueViolation(
+            lambda: self.as_bff("drmoto.vehicle", {"kind": "staff", "uid": self.user_advisor.id}).create(
+                {"plate_no": "粤H20002", "partner_id": self.customer2.id}),
+            "DRM_DUP_PLATE",
+        )
+
     def test_same_plate_in_another_shop_is_allowed(self):
         other = self.Vehicle.create({
             "plate_no": "粤B12345", "partner_id": self.customer.id, "company_id": self.company2.id,

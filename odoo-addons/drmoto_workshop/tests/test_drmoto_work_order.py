@@ -231,7 +231,12 @@ class TestDrmotoWorkOrder(WorkOrderCase):
             self.act(wo, "action_checkin", self.staff_advisor, revision=7)
         self.assertDrmCode(cm, "DRM_STALE")
         self.assertEqual(str(cm.exception), "DRM_STALE: work order %s is at revision 1, not 7" % wo.name)
-        # falsy revision (the web UI) skips the check
+        # 0 is a revision, compared like any other: revisions start at 1, so it is stale (If-Match: "0")
+        with self.assertRaises(UserError) as cm:
+            self.act(wo, "action_checkin", self.staff_advisor, revision=0)
+        self.assertDrmCode(cm, "DRM_STALE")
+        self.assertEqual(wo.state, "draft")
+        # no revision (False: the web UI's buttons) skips the check
         self.wo_as(wo, self.staff_advisor).action_checkin(False, self.key())
         self.assertEqual(wo.state, "checkin")
         # the revision is checked before the state

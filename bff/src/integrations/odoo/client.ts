@@ -15,6 +15,8 @@ export interface OdooConfig {
   timeoutMs: number;
   maxSockets: number;
   readRetries: number;
+  /** Send a staff login's client address to Odoo (X-Forwarded-For), for its per-address login cooldown (proxy_mode). */
+  forwardClientIp?: boolean;
 }
 
 export interface CallOptions {
@@ -67,10 +69,17 @@ export class OdooClient {
     return (await this.transport.call('common', 'version', [], timeoutMs)) as { server_version: string; protocol_version: number };
   }
 
-  /** Checks a user's own credentials (staff login). Returns the uid, or null when Odoo says no. */
-  async authenticateUser(login: string, password: string): Promise<number | null> {
+  /**
+   * Checks a user's own credentials (staff login). Returns the uid, or null when Odoo says no (a wrong password, or
+   * Odoo's login cooldown). Odoo counts failed logins per source address (`_assert_can_auth`: after
+   * `base.login_cooldown_after` failures, every login from that address is refused for `base.login_cooldown_duration`
+   * s) and every staff login comes from the BFF: the client's address goes along, as a proxy's would, so Odoo in
+   * proxy_mode (which applies X-Forwarded-For only with X-Forwarded-Host) cools down the guesser, not the BFF.
+   */
+  async authenticateUser(login: string, password: string, clientIp?: string): Promise<number | null> {
+    const headers = this.cfg.forwardClientIp && clientIp ? { 'x-forwarded-for': clientIp.replace(/^::ffff:(?=\d+\.)/, ''), 'x-forwarded-host': new URL(this.cfg.url).host } : undefined;
     const uid = await this.withRetries(true, this.cfg.timeoutMs, () =>
-      this.transport.call('common', 'authenticate', [this.cfg.db, login, password, {}], this.cfg.timeoutMs),
+      this.transport.call('common', 'authenticate', [this.cfg.db, login, password, {}], this.cfg.timeoutMs, headers),
     );
     return typeof uid === 'number' && uid > 0 ? uid : null;
   }

@@ -28,6 +28,8 @@ export interface Vehicle {
   shop_id: number | null;
   created_at: string | null;
   updated_at: string | null;
+  /** `unconfirmed`: registered by a customer and not yet checked by staff (staff registering the plate for its owner wins). */
+  ownership: 'unconfirmed' | 'confirmed';
 }
 
 export interface StaffProfile {
@@ -41,7 +43,7 @@ export interface StaffProfile {
 }
 
 const PARTNER_FIELDS = ['id', 'name', 'phone', 'drmoto_phone_normalized', 'email', 'street', 'city', 'comment', 'create_date', 'write_date'];
-const VEHICLE_FIELDS = ['id', 'plate_no', 'plate_normalized', 'vin', 'brand', 'vehicle_model', 'year', 'odometer', 'partner_id', 'company_id', 'create_date', 'write_date'];
+const VEHICLE_FIELDS = ['id', 'plate_no', 'plate_normalized', 'vin', 'brand', 'vehicle_model', 'year', 'odometer', 'partner_id', 'company_id', 'create_date', 'write_date', 'ownership_state'];
 
 function toCustomer(r: Record<string, unknown>): Customer {
   return {
@@ -79,6 +81,7 @@ function toVehicle(r: Record<string, unknown>): Vehicle {
     shop_id: m2oId(r.company_id),
     created_at: utc(r.create_date),
     updated_at: utc(r.write_date),
+    ownership: r.ownership_state === 'unconfirmed' ? 'unconfirmed' : 'confirmed',
   };
 }
 
@@ -164,11 +167,17 @@ export class VehicleGateway {
     return rows[0] ? toVehicle(rows[0]) : null;
   }
 
+  /** The active registration of a plate (plates are unique among active vehicles: one moved aside is archived). */
   async findByPlate(plateNormalized: string, companyId?: number): Promise<Vehicle | null> {
     const domain: unknown[] = [['plate_normalized', '=', plateNormalized]];
     if (companyId) domain.push(['company_id', '=', companyId]);
-    const rows = await this.odoo.searchRead<Record<string, unknown>>('drmoto.vehicle', domain, VEHICLE_FIELDS, { limit: 1, context: { active_test: false } });
+    const rows = await this.odoo.searchRead<Record<string, unknown>>('drmoto.vehicle', domain, VEHICLE_FIELDS, { limit: 1 });
     return rows[0] ? toVehicle(rows[0]) : null;
+  }
+
+  /** Staff have seen the papers: the registration is the owner's. */
+  async confirmOwnership(id: number): Promise<void> {
+    await this.odoo.execute('drmoto.vehicle', 'action_confirm_ownership', [[id]]);
   }
 
   async findByVin(vin: string): Promise<Vehicle | null> {
@@ -203,8 +212,8 @@ export class IdentityGateway {
 export class StaffGateway {
   constructor(private readonly odoo: OdooClient) {}
 
-  authenticate(login: string, password: string): Promise<number | null> {
-    return this.odoo.authenticateUser(login, password);
+  authenticate(login: string, password: string, clientIp?: string): Promise<number | null> {
+    return this.odoo.authenticateUser(login, password, clientIp);
   }
 
   profile(uid: number): Promise<StaffProfile> {

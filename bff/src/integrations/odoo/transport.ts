@@ -8,7 +8,8 @@ export type OdooService = 'common' | 'object';
 
 export interface OdooTransport {
   readonly name: 'jsonrpc' | 'xmlrpc';
-  call(service: OdooService, method: string, args: unknown[], timeoutMs: number): Promise<unknown>;
+  /** `headers` are extra HTTP headers of this one request (e.g. the client address forwarded with a staff login). */
+  call(service: OdooService, method: string, args: unknown[], timeoutMs: number, headers?: Record<string, string>): Promise<unknown>;
   close(): void;
 }
 
@@ -23,7 +24,7 @@ interface HttpResult {
   body: string;
 }
 
-function post(url: URL, agent: http.Agent, body: string, contentType: string, timeoutMs: number): Promise<HttpResult> {
+function post(url: URL, agent: http.Agent, body: string, contentType: string, timeoutMs: number, extraHeaders: Record<string, string> = {}): Promise<HttpResult> {
   const mod = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const req = mod.request(
@@ -31,7 +32,7 @@ function post(url: URL, agent: http.Agent, body: string, contentType: string, ti
       {
         method: 'POST',
         agent,
-        headers: { 'content-type': contentType, 'content-length': Buffer.byteLength(body), accept: contentType },
+        headers: { ...extraHeaders, 'content-type': contentType, 'content-length': Buffer.byteLength(body), accept: contentType },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -69,9 +70,9 @@ export class JsonRpcTransport implements OdooTransport {
     this.agent = agentFor(this.url, maxSockets);
   }
 
-  async call(service: OdooService, method: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+  async call(service: OdooService, method: string, args: unknown[], timeoutMs: number, headers?: Record<string, string>): Promise<unknown> {
     const id = ++this.seq;
-    const res = await post(this.url, this.agent, JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id }), 'application/json', timeoutMs);
+    const res = await post(this.url, this.agent, JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id }), 'application/json', timeoutMs, headers);
     if (res.status >= 500 || res.status === 0) throw new OdooUnavailableError('http', `Odoo answered HTTP ${res.status}.`);
     let payload: { result?: unknown; error?: { data?: { name?: string; message?: string }; message?: string } };
     try {
@@ -102,9 +103,9 @@ export class XmlRpcTransport implements OdooTransport {
     this.agent = agentFor(this.base, maxSockets);
   }
 
-  async call(service: OdooService, method: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+  async call(service: OdooService, method: string, args: unknown[], timeoutMs: number, headers?: Record<string, string>): Promise<unknown> {
     const url = new URL(`/xmlrpc/2/${service}`, this.base);
-    const res = await post(url, this.agent, encodeMethodCall(method, args as XmlRpcValue[]), 'text/xml', timeoutMs);
+    const res = await post(url, this.agent, encodeMethodCall(method, args as XmlRpcValue[]), 'text/xml', timeoutMs, headers);
     if (res.status >= 500 || res.status === 0) throw new OdooUnavailableError('http', `Odoo answered HTTP ${res.status}.`);
     let decoded: ReturnType<typeof decodeMethodResponse>;
     try {

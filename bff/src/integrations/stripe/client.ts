@@ -147,6 +147,10 @@ export class StripeClient {
     } catch (err) {
       throw new StripeSignatureError(err instanceof Error ? err.message : String(err));
     }
+    // The SDK only refuses timestamps too far in the past; one from the future would stay replayable for longer than
+    // the tolerance. The signature covers `t`, so once verified it is Stripe's own clock (as the WeChat Pay path: ±).
+    const t = Number(/(?:^|,)\s*t=(\d+)/.exec(signature)?.[1]);
+    if (!(t - Math.floor(Date.now() / 1000) <= this.cfg.toleranceS)) throw new StripeSignatureError('Timestamp outside the tolerance zone (in the future)');
     return { id: e.id, type: e.type, created: e.created, object: e.data.object as unknown as Record<string, unknown> };
   }
 

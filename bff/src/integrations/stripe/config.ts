@@ -16,7 +16,7 @@ export const stripeEnvShape = {
     .default('https://api.stripe.com')
     .describe('Stripe API base (tests point it at a local stub).'),
   STRIPE_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000).describe('Per-request timeout of Stripe API calls.'),
-  STRIPE_WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(3600).default(300).describe('Oldest accepted Stripe-Signature timestamp, in seconds.'),
+  STRIPE_WEBHOOK_TOLERANCE_S: z.coerce.number().int().min(1).max(3600).default(300).describe('Largest accepted age of a Stripe-Signature timestamp, in seconds, into the past or the future.'),
 };
 
 export interface StripeConfig {

@@ -1,12 +1,13 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { RouteRegistry } from '../../http/route';
-import type { RateLimiter } from '../../http/rate-limit';
 import type { AuthService } from '../../services/auth.service';
 import { me, refreshBody, staffLoginBody, tokenResponse, wechatLoginBody, wechatPhoneBody } from './validators';
 
-export function authRoutes(reg: RouteRegistry, auth: AuthService, limiter: RateLimiter): Router {
+/** `limits.perIp` guards every auth call, `limits.staffLogin` (per login and address, failures only) the staff login. */
+export function authRoutes(reg: RouteRegistry, auth: AuthService, limits: { perIp: RequestHandler; staffLogin: RequestHandler[] }): Router {
   const r = Router();
-  r.use(['/auth/staff/login', '/auth/wechat/login', '/auth/wechat/phone', '/auth/refresh'], limiter.middleware('auth'));
+  r.use(['/auth/staff/login', '/auth/wechat/login', '/auth/wechat/phone', '/auth/refresh'], limits.perIp);
+  r.post('/auth/staff/login', ...limits.staffLogin);
   const tags = ['auth'];
 
   reg.add(r, {
@@ -17,8 +18,8 @@ export function authRoutes(reg: RouteRegistry, auth: AuthService, limiter: RateL
     access: 'public',
     body: staffLoginBody,
     responses: { 200: { description: 'Tokens', schema: tokenResponse } },
-    handler: async ({ body }, _req, res) => {
-      res.json(await auth.staffLogin(body.login, body.password));
+    handler: async ({ body }, req, res) => {
+      res.json(await auth.staffLogin(body.login, body.password, req.ip));
     },
   });
 

@@ -11,7 +11,7 @@ export function vehicleRoutes(reg: RouteRegistry, svc: VehicleService): Router {
   reg.add(r, {
     method: 'post',
     path: '/vehicles',
-    summary: 'Register a vehicle; a plate already registered in the shop → 409 naming the vehicle',
+    summary: "Register a vehicle (a customer's stays `unconfirmed` until staff confirm it); a plate already registered in the shop → 409 naming the vehicle to staff, nothing to a customer. Staff registering a plate for its owner archives another customer's unconfirmed registration of it",
     tags,
     access: { staff: ['advisor'], customer: 'bound' },
     body: createVehicleBody,
@@ -45,6 +45,19 @@ export function vehicleRoutes(reg: RouteRegistry, svc: VehicleService): Router {
     responses: { 200: { description: 'The vehicle', schema: vehicle } },
     handler: async ({ params, principal }, _req, res) => {
       res.json(await svc.get(principal, params.id));
+    },
+  });
+
+  reg.add(r, {
+    method: 'post',
+    path: '/vehicles/:id/confirm-ownership',
+    summary: "Staff confirm who owns a vehicle a customer registered (papers seen at check-in or the counter)",
+    tags,
+    access: { staff: ['advisor'] },
+    params: idParam,
+    responses: { 200: { description: 'The vehicle, `ownership: confirmed`', schema: vehicle } },
+    handler: async ({ params, principal }, _req, res) => {
+      res.json(await svc.confirmOwnership(principal, params.id));
     },
   });
 

@@ -45,5 +45,8 @@ export const vehicle = z.object({
   shop_id: z.number().int().nullable(),
   created_at: z.string().nullable(),
   updated_at: z.string().nullable(),
+  ownership: z
+    .enum(['unconfirmed', 'confirmed'])
+    .describe('`unconfirmed`: registered by the customer, not yet checked by staff. Staff registering the same plate for its owner archives an unconfirmed registration of someone else.'),
 });
 export const vehiclePage = pageOf(vehicle);

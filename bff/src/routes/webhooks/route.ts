@@ -1,4 +1,5 @@
-import express, { Router, type Response } from 'express';
+import express, { Router, type Request, type Response } from 'express';
+import type { FailureLimit } from '../../http/rate-limit';
 import type { Logger } from '../../logger';
 import type { NotificationOutcome } from '../../services/notification-outcome';
 import type { PaymentService } from '../../services/payment.service';
@@ -63,14 +64,31 @@ function replyToStripe(res: Response, out: NotificationOutcome): void {
  * Provider webhooks take the raw body (signatures are over the exact bytes): verify, record, answer in the provider's
  * words. Mounted before the JSON body parser.
  */
-export function webhookRoutes(svc: PaymentService, logger: Logger, more: { stripe?: StripePaymentService; metrics?: Pick<Metrics, 'webhook'> } = {}): Router {
+export function webhookRoutes(
+  svc: PaymentService,
+  logger: Logger,
+  more: { stripe?: StripePaymentService; metrics?: Pick<Metrics, 'webhook'>; failures?: FailureLimit } = {},
+): Router {
   const r = Router();
   const metrics = more.metrics ?? noopMetrics;
+  /**
+   * A request that failed verification counts against its address; past the limit its answer is a 429.
+   * Counted after verifying, so a valid notification is processed whatever else came from its address.
+   */
+  const refused = async (req: Request, res: Response, out: NotificationOutcome): Promise<boolean> => {
+    if (!more.failures || out.outcome !== 'rejected') return false;
+    const f = await more.failures.failed(req);
+    if (!f.limited) return false;
+    if (f.first) logger.warn('webhook: too many requests failing verification from one address', { path: req.path, ip: req.ip, retry_after_s: f.retryAfterS });
+    res.status(429).setHeader('Retry-After', String(f.retryAfterS)).json({ code: 'FAIL', message: 'too many invalid requests' });
+    return true;
+  };
   r.post('/webhooks/wechatpay', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
       const out = await svc.handleWechatNotification(req.headers, body);
       metrics.webhook('wechatpay', webhookLabel(out));
+      if (await refused(req, res, out)) return;
       replyToWechat(res, out);
     } catch (e) {
       // The store is down: WeChat retries for 24 h, so a 503 loses nothing.
@@ -86,6 +104,7 @@ export function webhookRoutes(svc: PaymentService, logger: Logger, more: { strip
       try {
         const out = await stripe.handleWebhook(body, req.get('stripe-signature'));
         metrics.webhook('stripe', webhookLabel(out));
+        if (await refused(req, res, out)) return;
         replyToStripe(res, out);
       } catch (e) {
         // The store is down: Stripe retries for three days, so a 503 loses nothing.
