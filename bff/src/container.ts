@@ -16,7 +16,7 @@ import { PartsService } from './services/parts.service';
 import { LedgerRepository } from './store/ledger';
 import { PaymentOrderRepository } from './store/payment-orders';
 import { SettlementOutboxRepository } from './store/outbox';
-import { SettlementService, type SettleJob } from './services/settlement.service';
+import { SettlementService } from './services/settlement.service';
 import { PaymentService } from './services/payment.service';
 import { OfflinePaymentService } from './services/offline-payment.service';
 import { AuditRepository } from './store/audit';
@@ -50,6 +50,9 @@ import { PrometheusMetrics } from './metrics/prometheus';
 import { ClusterStats } from './metrics/cluster';
 import { LeaseRepository } from './store/leases';
 import { rateLimitRedis, redisLimitStores } from './http/rate-limit';
+import { HousekeepingService } from './services/housekeeping.service';
+import { ReconcilerService } from './services/reconciler.service';
+import { registerWorkers } from './workers';
 
 export interface Container {
   deps: AppDeps;
@@ -122,16 +125,6 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     onError: (err) => logger.error('queue error', { error: err.message }),
   });
   if (prometheus) cluster.stats = new ClusterStats({ leases: new LeaseRepository(db), outbox: settlementOutbox, queue, queueName: QueueName.Default });
-  queue.register(JobName.Housekeeping, async () => {
-    const n = await refreshTokens.sweep();
-    if (n) logger.info('housekeeping: expired refresh tokens removed', { count: n });
-    const keys = await idempotencyKeys.sweep();
-    if (keys) logger.info('housekeeping: expired idempotency keys removed', { count: keys });
-    const expired = await paymentOrders.expireDue();
-    if (expired.length) logger.info('housekeeping: payment orders expired', { count: expired.length });
-    const staleMedia = await media.sweepStale();
-    if (staleMedia) logger.info('housekeeping: uncompleted media uploads expired', { count: staleMedia });
-  });
   const shops = new ShopGateway(odoo);
   const storage = config.media ? new ObjectStorage(config.media) : undefined;
   const media = new MediaService(new MediaUploadRepository(db), new MediaGateway(odoo), workOrdersGw, logger, storage, config.media);
@@ -157,15 +150,10 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const stripe = new StripePaymentService(ledger, paymentOrders, new StripeEventRepository(db), payments, refunds, settlement, shops, logger, stripeClient);
   payments.creditedOf = (workOrderId, currency, q) => refundRequests.credited(workOrderId, currency, q);
   payments.onRefundNotice = (notice, hash, eventId) => refunds.handleWechatNotice(notice, hash, eventId);
-  queue.register<SettleJob>(JobName.Settle, async (job) => {
-    await settlement.settle(job.data.outboxId);
-  });
-  queue.register(JobName.Reconcile, async () => {
-    const relayed = await settlement.relayPending();
-    const checked = await payments.reconcileOpenOrders(config.jobs.reconcileAfterMs);
-    const refundsChecked = await refunds.reconcileInFlight(config.jobs.reconcileAfterMs);
-    const stripeChecked = await stripe.reconcileOpenOrders(config.jobs.reconcileAfterMs);
-    if (relayed || checked || refundsChecked || stripeChecked) logger.info('reconciled', { outbox_relayed: relayed, orders_checked: checked + stripeChecked, refunds_checked: refundsChecked });
+  registerWorkers(queue, {
+    housekeeping: new HousekeepingService(refreshTokens, idempotencyKeys, paymentOrders, media, logger),
+    settlement,
+    reconciler: new ReconcilerService(settlement, payments, refunds, stripe, logger, config.jobs.reconcileAfterMs),
   });
   // BFF_ROLE=api only enqueues (its jobs run in the worker replicas); worker and all run the handlers and schedules.
   const runsJobs = config.role !== 'api';
