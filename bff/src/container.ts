@@ -81,7 +81,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
 
   const ledger = new LedgerRepository(db);
   const paymentOrders = new PaymentOrderRepository(db);
-  const settlementOutbox = new SettlementOutboxRepository(db);
+  const settlementOutbox = new SettlementOutboxRepository(db, { baseDelayMs: config.settlement.retryBaseMs, maxDelayMs: config.settlement.retryMaxMs });
   if (config.store.databaseUrl) {
     const extra = await ledger.excessPrivileges();
     if (extra.length) logger.warn('the BFF database role can alter the ledger: connect as a member of drmoto_app', { privileges: extra });
@@ -91,6 +91,8 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     redisUrl: config.queue.redisUrl,
     prefix: config.queue.prefix,
     backoffMs: config.queue.backoffMs,
+    lockMs: config.queue.lockMs,
+    concurrency: config.queue.concurrency,
     onError: (err) => logger.error('queue error', { error: err.message }),
   });
   queue.register(JobName.Housekeeping, async () => {
@@ -107,7 +109,11 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const storage = config.media ? new ObjectStorage(config.media) : undefined;
   const media = new MediaService(new MediaUploadRepository(db), new MediaGateway(odoo), workOrdersGw, logger, storage, config.media);
   const refundRequests = new RefundRequestRepository(db);
-  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger, refundRequests);
+  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger, refundRequests, {
+    relayAfterMs: config.settlement.relayAfterMs,
+    concurrency: config.settlement.concurrency,
+    probeIntervalMs: config.settlement.probeIntervalMs,
+  });
   const wxpay = config.wechatPay
     ? {
         client: new WechatPayClient(config.wechatPay, logger),
@@ -181,6 +187,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     odoo,
     async close() {
       schedule.stop();
+      settlement.close();
       await queue.close();
       await db.close();
       odoo.close();

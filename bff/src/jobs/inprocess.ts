@@ -131,6 +131,26 @@ export class InProcessJobQueue implements JobQueue {
     return true;
   }
 
+  async runNow(jobId: string): Promise<boolean> {
+    this.assertOpen();
+    const job = this.jobs.get(jobId);
+    if (!job) return false;
+    if (job.state === 'delayed') {
+      clearTimeout(job.timer);
+      job.timer = undefined;
+    } else if (job.state === 'failed' || job.state === 'completed') {
+      this.failed.delete(job.id);
+      this.completed.delete(job.id);
+      job.finishedOn = undefined;
+    } else return false;
+    this.enqueue(job);
+    return true;
+  }
+
+  async attemptsMade(jobId: string): Promise<number | undefined> {
+    return this.jobs.get(jobId)?.attemptsMade;
+  }
+
   async ping(): Promise<void> {
     this.assertOpen();
   }

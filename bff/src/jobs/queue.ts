@@ -55,6 +55,14 @@ export interface JobQueue {
   getFailed(opts?: { limit?: number }): Promise<FailedJob[]>;
   /** Moves a failed job back to waiting with a fresh set of attempts; false when there is no such failed job. */
   retry(jobId: string): Promise<boolean>;
+  /**
+   * Makes an existing job run as soon as a worker is free, keeping its attempt count (so a job's count of runs stays
+   * one per run): a delayed job waiting out its backoff is promoted, a failed or completed one goes back to waiting
+   * for one more run. False when it is waiting or running already, or does not exist (then add it).
+   */
+  runNow(jobId: string): Promise<boolean>;
+  /** Runs a job has made so far (failed runs, as `attemptsMade`); undefined when the job does not exist. */
+  attemptsMade(jobId: string): Promise<number | undefined>;
   ping(): Promise<void>;
   /** Stops taking jobs and waits for the running ones. */
   close(): Promise<void>;
