@@ -78,12 +78,13 @@ describeWithServers('Odoo down longer than the retry budget', () => {
     expect(world.odoo.maxInFlight).toBeGreaterThan(0);
     expect(world.odoo.maxInFlight).toBeLessThanOrEqual(PROCESSES * SETTLE_CONCURRENCY);
 
-    // each row's failed runs counted once, the same on the outbox (authoritative) and on its queue job
+    // each run counted once, the same on the outbox (authoritative: its failed runs, then settled) and on the row's
+    // queue job (BullMQ's attemptsMade: every finished run, the successful one included)
     const queue = new BullmqJobQueue({ redisUrl: process.env.REDIS_URL!, prefix: world.prefix });
     try {
       const { rows: settled } = await world.store.db.query<{ id: number; attempts: number }>('SELECT id, attempts FROM settlement_outbox ORDER BY id');
       const onQueue = await Promise.all(settled.map((r) => queue.attemptsMade(SettlementService.jobId(r.id))));
-      expect(onQueue).toEqual(settled.map((r) => r.attempts));
+      expect(onQueue).toEqual(settled.map((r) => r.attempts + 1));
       expect(settled.every((r) => r.attempts >= JOB_ATTEMPTS)).toBe(true);
     } finally {
       await queue.close();

@@ -159,7 +159,7 @@ export class BullmqJobQueue implements JobQueue {
     const state = await job.getState();
     try {
       if (state === 'delayed') await job.promote();
-      else if (state === 'failed' || state === 'completed') await job.retry(state);
+      else if (state === 'failed') await job.retry('failed');
       else return false;
       return true;
     } catch (err) {

@@ -138,9 +138,8 @@ export class InProcessJobQueue implements JobQueue {
     if (job.state === 'delayed') {
       clearTimeout(job.timer);
       job.timer = undefined;
-    } else if (job.state === 'failed' || job.state === 'completed') {
+    } else if (job.state === 'failed') {
       this.failed.delete(job.id);
-      this.completed.delete(job.id);
       job.finishedOn = undefined;
     } else return false;
     this.enqueue(job);
@@ -218,6 +217,8 @@ export class InProcessJobQueue implements JobQueue {
       }
       const { data } = JSON.parse(job.payload) as { data: unknown };
       await handler({ id: job.id, name: job.name, data, attempt, traceId: job.traceId });
+      // as BullMQ's: the successful run counts too
+      job.attemptsMade = attempt;
       job.state = 'completed';
       job.finishedOn = Date.now();
       this.completed.add(job.id);

@@ -284,6 +284,9 @@ export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOp
         await eventually(async () => ((await queue.attemptsMade('hk-backoff')) === 1 ? true : undefined), 'the first failed run');
         await eventually(async () => ((await queue.runNow('hk-backoff')) ? true : undefined), 'the promotion');
         expect(await ran.promise).toBe(2);
+        // both runs count, the successful one too; a completed job is not run again
+        await eventually(async () => ((await queue.attemptsMade('hk-backoff')) === 2 ? true : undefined), 'the second run counted');
+        expect(await queue.runNow('hk-backoff')).toBe(false);
         expect(await queue.runNow('hk-missing')).toBe(false);
       });
 

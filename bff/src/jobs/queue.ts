@@ -57,11 +57,12 @@ export interface JobQueue {
   retry(jobId: string): Promise<boolean>;
   /**
    * Makes an existing job run as soon as a worker is free, keeping its attempt count (so a job's count of runs stays
-   * one per run): a delayed job waiting out its backoff is promoted, a failed or completed one goes back to waiting
-   * for one more run. False when it is waiting or running already, or does not exist (then add it).
+   * one per run): a delayed job waiting out its backoff is promoted, a failed one goes back to waiting for one more
+   * run. False when it is waiting, running or completed, or does not exist (then add it). A completed job is left
+   * alone: its work is done, and re-running it because a sweep raced its completion would count a run for nothing.
    */
   runNow(jobId: string): Promise<boolean>;
-  /** Runs a job has made so far (failed runs, as `attemptsMade`); undefined when the job does not exist. */
+  /** Runs a job has finished so far, BullMQ's `attemptsMade`: every failed run, and the successful one; undefined when the job does not exist. */
   attemptsMade(jobId: string): Promise<number | undefined>;
   ping(): Promise<void>;
   /** Stops taking jobs and waits for the running ones. */
