@@ -1,7 +1,7 @@
 import { BullmqJobQueue } from '../src/jobs/bullmq';
 import { SettlementService } from '../src/services/settlement.service';
 import { verifyLedger } from '../src/store/ledger-verify';
-import { deliver, describeWithServers, openWorld, outcome, paidNotification, payableOrders, settle, type World } from './multiprocess';
+import { deliver, describeWithServers, openWorld, outcome, paidNotification, payableOrders, phases, settle, type World } from './multiprocess';
 
 /**
  * Issue 15.1: Odoo down for longer than a settlement job's retry budget. Payments are acknowledged and ledgered
@@ -44,8 +44,10 @@ describeWithServers('Odoo down longer than the retry budget', () => {
   });
 
   it('acknowledges payments while Odoo is down and settles them all soon after it answers, without flooding it', async () => {
+    const phase = phases('odoo-outage');
     const orders = await payableOrders(world, ORDERS, { series: 2, deliver: true });
     const signers = await Promise.all(orders.map((o) => paidNotification(world.wxpay, o)));
+    phase(`${ORDERS} payable work orders`);
     await world.odoo.cut();
 
     // acknowledged ⇒ ledgered, with Odoo unreachable
@@ -64,6 +66,7 @@ describeWithServers('Odoo down longer than the retry budget', () => {
       return { done: pending.length === ORDERS && pending.every((r) => r.attempts >= JOB_ATTEMPTS), state: pending.map((r) => r.attempts) };
     }, 120_000);
     expect((await rows()).rows.every((r) => r.waits_ms > OUTBOX_BACKOFF_MS / 2)).toBe(true);
+    phase('Odoo cut: payments acknowledged, every job out of retries');
 
     world.odoo.resetCounts();
     await world.odoo.restore();
@@ -71,6 +74,7 @@ describeWithServers('Odoo down longer than the retry budget', () => {
       const state = await outcome(world, ids);
       return { done: state.outbox.settled === ORDERS && state.closed === ORDERS, state };
     }, 60_000);
+    phase('Odoo back: everything settled and closed');
     expect(final).toEqual({ charges: ORDERS, suspense: 0, chargedWorkOrders: ORDERS, outbox: { settled: ORDERS }, closed: ORDERS, paymentsPerWorkOrder: { '1': ORDERS } });
     expect((await verifyLedger(world.store.db)).ok).toBe(true);
 
