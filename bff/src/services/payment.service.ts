@@ -1,7 +1,7 @@
 import { toMinor } from '../domain/money';
 import type { Principal } from '../domain/principal';
 import { payloadHash } from '../domain/ledger-hash';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { IdentityGateway } from '../integrations/odoo/gateways';
 import type { Shop, ShopGateway } from '../integrations/odoo/shops';
@@ -14,6 +14,7 @@ import type { WechatPayRefundNotice, WechatPayTransaction } from '../integration
 import type { Db } from '../store/db';
 import type { LedgerEntry, LedgerRepository } from '../store/ledger';
 import type { PaymentOrder, PaymentOrderRepository } from '../store/payment-orders';
+import type { NotificationOutcome } from './notification-outcome';
 import type { SettlementService } from './settlement.service';
 
 export interface PaymentOrderView {
@@ -62,6 +63,8 @@ export function ledgerView(e: LedgerEntry): LedgerView {
 
 export type RecordOutcome = 'charged' | 'duplicate' | 'suspense' | 'ignored';
 
+const MERCHANT_MISMATCH: NotificationOutcome = { outcome: 'rejected', reason: 'merchant_mismatch', message: 'merchant mismatch' };
+
 type WorkOrderDetail = NonNullable<Awaited<ReturnType<WorkOrderGateway['get']>>>;
 
 export interface WorkOrderBalance {
@@ -102,7 +105,7 @@ export class PaymentService {
   ) {}
 
   private get pay(): { client: WechatPayClient; verifier: WechatPayNotificationVerifier; cfg: WechatPayConfig } {
-    if (!this.wxpay) throw new AppError('unavailable', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED', retryAfterS: 3600 });
+    if (!this.wxpay) throw new AppError('not_configured', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED', retryAfterS: 3600 });
     return this.wxpay;
   }
 
@@ -156,7 +159,7 @@ export class PaymentService {
     const { client, cfg } = this.pay;
     const { due, currency, wo } = await this.amountDue(workOrderId, p);
     const ident = await this.identities.openidOf(p.identityId);
-    if (!ident) throw new AppError('unauthorized', 'This login no longer exists.');
+    if (!ident) throw new AppError('unauthenticated', 'This login no longer exists.');
 
     const order = await this.orders.openFor(
       { workOrderId, shopId: wo.company_id ?? 0, warehouseId: wo.warehouse_id ?? 0, merchantAccount: cfg.mchid, channel: 'wechat', amount: due, currency, timeExpire: new Date(Date.now() + cfg.orderTtlS * 1000) },
@@ -185,35 +188,35 @@ export class PaymentService {
     return { payment_order: orderView({ ...order, providerOrderRef: prepayId }), request_payment: client.requestPayment(prepayId) };
   }
 
-  /** The notification endpoint: verify, record, answer. No Odoo call inline (the outbox and the queue do that). */
-  async handleWechatNotification(headers: HeaderBag, rawBody: Buffer): Promise<{ status: number; body?: unknown }> {
-    if (!this.wxpay) return { status: 503, body: { code: 'FAIL', message: 'not configured' } };
+  /** The notification endpoint: verify, record, say what became of it. No Odoo call inline (the outbox and the queue do that). */
+  async handleWechatNotification(headers: HeaderBag, rawBody: Buffer): Promise<NotificationOutcome> {
+    if (!this.wxpay) return { outcome: 'not_configured' };
     let n;
     try {
       n = this.wxpay.verifier.verifyNotification({ headers, rawBody });
     } catch (e) {
       if (e instanceof NotificationRejected) {
         this.logger.warn('wechatpay notification rejected', { reason: e.reason, detail: e.detail });
-        return { status: 401, body: e.toWechatBody() };
+        return { outcome: 'rejected', reason: e.reason, message: e.publicMessage };
       }
       throw e;
     }
     if (n.kind === 'refund') {
       if (n.resource.mchid !== this.wxpay.cfg.mchid) {
         this.logger.error('ALERT wechatpay refund notification for another merchant', { mchid: n.resource.mchid, out_refund_no: n.resource.out_refund_no });
-        return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' } };
+        return MERCHANT_MISMATCH;
       }
       if (this.onRefundNotice) await this.onRefundNotice(n.resource, payloadHash(rawBody), n.event.id);
-      return { status: 204 };
+      return { outcome: 'recorded' };
     }
-    if (n.kind !== 'transaction') return { status: 204 };
+    if (n.kind !== 'transaction') return { outcome: 'ignored' };
     const t = n.resource;
     if (t.mchid !== this.wxpay.cfg.mchid || (t.appid !== undefined && t.appid !== this.wxpay.cfg.appId)) {
       this.logger.error('ALERT wechatpay notification for another merchant or app', { mchid: t.mchid, appid: t.appid, out_trade_no: t.out_trade_no });
-      return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' } };
+      return MERCHANT_MISMATCH;
     }
-    await this.recordTransaction(t, 'notify', payloadHash(rawBody));
-    return { status: 204 };
+    const recorded = await this.recordTransaction(t, 'notify', payloadHash(rawBody));
+    return { outcome: recorded === 'charged' ? 'recorded' : recorded };
   }
 
   /**

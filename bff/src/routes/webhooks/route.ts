@@ -1,20 +1,61 @@
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import type { Logger } from '../../logger';
+import type { NotificationOutcome } from '../../services/notification-outcome';
 import type { PaymentService } from '../../services/payment.service';
 import type { StripePaymentService } from '../../services/stripe-payment.service';
 
 /**
- * Provider webhooks take the raw body (signatures are over the exact bytes): verify, record, answer.
- * Mounted before the JSON body parser.
+ * WeChat Pay v3's reply to a notification: 200/204 without a body when received; any 4xx/5xx with
+ * `{code: 'FAIL', message}` makes WeChat send it again (for 24 h), which is what a rejected one must get.
+ */
+function replyToWechat(res: Response, out: NotificationOutcome): void {
+  switch (out.outcome) {
+    case 'recorded':
+    case 'duplicate':
+    case 'suspense':
+    case 'ignored':
+      res.status(204).end();
+      return;
+    case 'rejected':
+      res.status(401).json({ code: 'FAIL', message: out.message });
+      return;
+    case 'not_configured':
+      res.status(503).json({ code: 'FAIL', message: 'not configured' });
+      return;
+  }
+}
+
+/** Stripe's: any 2xx is received; a 400 shows the failure on the dashboard; a 5xx is sent again (for three days). */
+function replyToStripe(res: Response, out: NotificationOutcome): void {
+  switch (out.outcome) {
+    case 'recorded':
+    case 'suspense':
+    case 'ignored':
+      res.status(200).json({ received: true });
+      return;
+    case 'duplicate':
+      res.status(200).json({ received: true, duplicate: true });
+      return;
+    case 'rejected':
+      res.status(400).json({ error: out.message });
+      return;
+    case 'not_configured':
+      res.setHeader('Retry-After', '3600');
+      res.status(503).json({ error: 'stripe not configured' });
+      return;
+  }
+}
+
+/**
+ * Provider webhooks take the raw body (signatures are over the exact bytes): verify, record, answer in the provider's
+ * words. Mounted before the JSON body parser.
  */
 export function webhookRoutes(svc: PaymentService, logger: Logger, more: { stripe?: StripePaymentService } = {}): Router {
   const r = Router();
   r.post('/webhooks/wechatpay', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
-      const out = await svc.handleWechatNotification(req.headers, body);
-      if (out.body === undefined) res.status(out.status).end();
-      else res.status(out.status).json(out.body);
+      replyToWechat(res, await svc.handleWechatNotification(req.headers, body));
     } catch (e) {
       // The store is down: WeChat retries for 24 h, so a 503 loses nothing.
       logger.error('wechatpay notification not recorded', { error: e instanceof Error ? e.message : String(e) });
@@ -26,9 +67,7 @@ export function webhookRoutes(svc: PaymentService, logger: Logger, more: { strip
     r.post('/webhooks/stripe', express.raw({ type: () => true, limit: '256kb' }), async (req, res) => {
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       try {
-        const out = await stripe.handleWebhook(body, req.get('stripe-signature'));
-        if (out.status === 503) res.setHeader('Retry-After', '3600');
-        res.status(out.status).json(out.body);
+        replyToStripe(res, await stripe.handleWebhook(body, req.get('stripe-signature')));
       } catch (e) {
         // The store is down: Stripe retries for three days, so a 503 loses nothing.
         logger.error('stripe event not recorded', { error: e instanceof Error ? e.message : String(e) });
