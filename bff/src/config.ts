@@ -52,10 +52,16 @@ export const envSchema = z.object({
   PGLITE_DIR: z.string().default('.data/pglite').describe('PGlite data directory when DATABASE_URL is unset (`memory://` = in memory).'),
   REDIS_URL: url(['redis:', 'rediss:']).optional().describe('Redis for BullMQ. Unset → in-process queue (single process only).'),
   QUEUE_PREFIX: z.string().min(1).default('drmoto').describe('BullMQ key prefix.'),
-  QUEUE_CONCURRENCY: int(1, 1, 1000).describe('Jobs (settlement, reconcile, housekeeping) one worker process runs at once.'),
   QUEUE_BACKOFF_MS: z.coerce.number().int().min(1).optional().describe("First retry delay of every job, overriding each job's own (settlement: 2 s); doubles per attempt. For tests and demos."),
   RECONCILE_INTERVAL_MS: int(60_000, 1_000).describe('How often the reconcile job runs (pending settlements, open WeChat Pay orders).'),
   RECONCILE_AFTER_MS: int(60_000, 0).describe('Age of an open payment order before the reconcile job asks WeChat Pay about it (lost notifications).'),
+  QUEUE_CONCURRENCY: int(1, 1, 256).describe('Jobs one BFF process runs at once (settlement runs are capped again by SETTLE_CONCURRENCY).'),
+  QUEUE_LOCK_MS: int(30_000, 1_000).describe("How long a BullMQ job stays locked to its worker without a renewal; a job of a killed process runs again after about this long (BullMQ's stalled-job check)."),
+  SETTLE_RETRY_BASE_MS: int(30_000, 0).describe("A settlement outbox row's delay after its first failed attempt; doubles per attempt up to SETTLE_RETRY_MAX_MS (the reconciler's schedule; Odoo's recovery cuts it short)."),
+  SETTLE_RETRY_MAX_MS: int(3_600_000, 0).describe("Longest delay between a settlement outbox row's attempts."),
+  SETTLE_RELAY_AFTER_MS: int(30_000, 0).describe('Age of a pending settlement outbox row before the reconciler hands it to the queue again (a relay or job lost to a crash).'),
+  SETTLE_CONCURRENCY: int(4, 1, 256).describe('Settlements (Odoo calls) one BFF process runs at once, also while draining after an Odoo outage.'),
+  ODOO_PROBE_INTERVAL_MS: int(5_000, 100).describe('While settlement finds Odoo unreachable: how often each worker asks Odoo for its version; the first answer re-queues every waiting settlement.'),
 
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').describe('HMAC secret for access and refresh tokens (≥ 32 chars).'),
   JWT_ISSUER: z.string().min(1).default('drmoto-bff').describe('`iss` claim of issued tokens.'),
@@ -107,8 +113,9 @@ export interface Config {
     forwardClientIp: boolean;
   };
   store: { databaseUrl?: string; migrationUrl?: string; pgliteDir: string; poolMax: number };
-  queue: { redisUrl?: string; prefix: string; backoffMs?: number; concurrency: number };
+  queue: { redisUrl?: string; prefix: string; backoffMs?: number; lockMs: number; concurrency: number };
   jobs: { reconcileIntervalMs: number; reconcileAfterMs: number };
+  settlement: { retryBaseMs: number; retryMaxMs: number; relayAfterMs: number; concurrency: number; probeIntervalMs: number };
   jwt: { secret: string; issuer: string; accessTtlS: number; refreshTtlS: number };
   wechat: { appId: string; secret?: string; apiBase: string; timeoutMs: number };
   rateLimit: { authPerMin: number; loginFailures: number; loginLockoutS: number; webhookFailuresPerMin: number };
@@ -202,6 +209,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.success && parsed.data.HTTP_HEADERS_TIMEOUT_MS > parsed.data.HTTP_REQUEST_TIMEOUT_MS) {
     problems.push('HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS');
   }
+  if (parsed.success && parsed.data.SETTLE_RETRY_MAX_MS < parsed.data.SETTLE_RETRY_BASE_MS) {
+    problems.push('SETTLE_RETRY_MAX_MS: must be at least SETTLE_RETRY_BASE_MS');
+  }
   if (parsed.success && parsed.data.NODE_ENV === 'production' && !parsed.data.WECHAT_SECRET) {
     problems.push('WECHAT_SECRET: is required in production');
   }
@@ -250,8 +260,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       forwardClientIp: e.ODOO_FORWARD_CLIENT_IP,
     },
     store: { databaseUrl: e.DATABASE_URL, migrationUrl: e.DATABASE_MIGRATION_URL ?? e.DATABASE_URL, pgliteDir: e.PGLITE_DIR, poolMax: e.DATABASE_POOL_MAX },
-    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, backoffMs: e.QUEUE_BACKOFF_MS, concurrency: e.QUEUE_CONCURRENCY },
+    queue: { redisUrl: e.REDIS_URL, prefix: e.QUEUE_PREFIX, backoffMs: e.QUEUE_BACKOFF_MS, lockMs: e.QUEUE_LOCK_MS, concurrency: e.QUEUE_CONCURRENCY },
     jobs: { reconcileIntervalMs: e.RECONCILE_INTERVAL_MS, reconcileAfterMs: e.RECONCILE_AFTER_MS },
+    settlement: {
+      retryBaseMs: e.SETTLE_RETRY_BASE_MS,
+      retryMaxMs: e.SETTLE_RETRY_MAX_MS,
+      relayAfterMs: e.SETTLE_RELAY_AFTER_MS,
+      concurrency: e.SETTLE_CONCURRENCY,
+      probeIntervalMs: e.ODOO_PROBE_INTERVAL_MS,
+    },
     jwt: { secret: e.JWT_SECRET, issuer: e.JWT_ISSUER, accessTtlS: e.JWT_ACCESS_TTL_S, refreshTtlS: e.JWT_REFRESH_TTL_S },
     wechat: { appId: e.WECHAT_APPID, secret: e.WECHAT_SECRET, apiBase: e.WECHAT_API_BASE.replace(/\/+$/, ''), timeoutMs: e.WECHAT_TIMEOUT_MS },
     rateLimit: {

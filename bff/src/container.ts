@@ -110,7 +110,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
 
   const ledger = new LedgerRepository(db, { metrics });
   const paymentOrders = new PaymentOrderRepository(db);
-  const settlementOutbox = new SettlementOutboxRepository(db);
+  const settlementOutbox = new SettlementOutboxRepository(db, { baseDelayMs: config.settlement.retryBaseMs, maxDelayMs: config.settlement.retryMaxMs });
   if (config.store.databaseUrl) {
     const extra = await ledger.excessPrivileges();
     if (extra.length) logger.warn('the BFF database role can alter the ledger: connect as a member of drmoto_app', { privileges: extra });
@@ -120,6 +120,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     redisUrl: config.queue.redisUrl,
     prefix: config.queue.prefix,
     backoffMs: config.queue.backoffMs,
+    lockMs: config.queue.lockMs,
     concurrency: config.queue.concurrency,
     onJobFailed: (f) => metrics.jobFailed(f.queue, f.name, f.final),
     onError: (err) => logger.error('queue error', { error: err.message }),
@@ -129,7 +130,11 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const storage = config.media ? new ObjectStorage(config.media) : undefined;
   const media = new MediaService(new MediaUploadRepository(db), new MediaGateway(odoo), workOrdersGw, logger, storage, config.media);
   const refundRequests = new RefundRequestRepository(db);
-  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger, refundRequests);
+  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger, refundRequests, {
+    relayAfterMs: config.settlement.relayAfterMs,
+    concurrency: config.settlement.concurrency,
+    probeIntervalMs: config.settlement.probeIntervalMs,
+  });
   const wxpay = config.wechatPay
     ? {
         client: new WechatPayClient(config.wechatPay, logger),
@@ -209,6 +214,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       // Hand the cluster gauges to another replica now rather than after the lease's TTL.
       await cluster.stats?.release().catch(() => undefined);
       limitRedis?.disconnect();
+      settlement.close();
       await queue.close();
       await db.close();
       odoo.close();

@@ -233,7 +233,7 @@ export function payableWorkOrders(
  * included): what the payment tests pay, refund and settle. `who` keeps customers, phones and plates apart per suite.
  */
 export async function payableWorkOrder(
-  h: Harness,
+  h: Pick<Harness, 'req' | 'customerLogin'>,
   staff: { advisor: string; technician: string },
   who: { login: string; phone: string; plate: string },
   unitPrice = 15000,

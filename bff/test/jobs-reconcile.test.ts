@@ -127,8 +127,9 @@ describe.each(drivers().map((d) => [d.name, d] as const))('payment jobs [%s]', (
   describe('a settlement that failed for good, retried by a manager', () => {
     let h: Harness;
     beforeAll(async () => {
-      // retries 10 ms apart (doubling), so the 8 attempts are spent in seconds; no reconciler to requeue it
-      h = await harness({ QUEUE_BACKOFF_MS: '10', RECONCILE_INTERVAL_MS: '3600000' });
+      // retries 10 ms apart (doubling), so the 8 attempts are spent in seconds; no reconciler to requeue it, and no
+      // Odoo probe to heal it by itself (bff/test/odoo-outage.test.ts covers that)
+      h = await harness({ QUEUE_BACKOFF_MS: '10', RECONCILE_INTERVAL_MS: '3600000', ODOO_PROBE_INTERVAL_MS: '3600000' });
     });
     afterAll(async () => {
       h?.odoo.resume();

@@ -21,12 +21,17 @@ export interface BenchEnv {
 export function spawnReady(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
   // BENCH_PROFILE_DIR: the BFF runs under `node --cpu-prof` (a .cpuprofile per process there, for DevTools).
   const profile = process.env.BENCH_PROFILE_DIR && args[0] === 'bff/src/server.ts';
-  const argv = profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`, '--import', 'tsx', ...args] : [require.resolve('tsx/cli'), ...args];
+  // `node --import tsx`, not the tsx CLI: the CLI runs the script in a child of its own, so a SIGKILL (the storm
+  // tests' crash) would kill the wrapper and leave the server running.
+  const argv = [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []), '--import', 'tsx', ...args];
   const child = spawn(process.execPath, argv, { cwd: path.join(__dirname, '..', '..'), env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
     let started = false;
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${out}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${args.join(' ')} did not start:\n${out}`));
+    }, 60_000);
     // Once started, only a tail is kept (for the exit message): a busy child logs a line per request.
     const keep = (b: Buffer) => {
       out += b.toString();

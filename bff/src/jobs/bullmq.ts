@@ -28,6 +28,11 @@ export interface BullmqQueueOptions extends QueueDriverOptions {
   /** Namespaces every Redis key (BullMQ's default is 'bull'); tests use one per test. */
   prefix?: string;
   queueName?: string;
+  /**
+   * How long a running job's lock lasts without renewal (BullMQ's lockDuration, default 30 s); the stalled-job check
+   * runs as often, so a job of a killed process runs again within about twice this.
+   */
+  lockMs?: number;
   /** Connection and worker errors (Redis down…); job failures are not errors here. */
   onError?: (err: Error) => void;
 }
@@ -82,6 +87,7 @@ export class BullmqJobQueue implements JobQueue {
       connection: this.workerConnection,
       prefix: this.opts.prefix,
       concurrency: concurrencyOf(this.opts),
+      ...(this.opts.lockMs ? { lockDuration: this.opts.lockMs, stalledInterval: this.opts.lockMs } : {}),
     });
     this.worker.on('error', this.onError);
     await this.worker.waitUntilReady();
@@ -150,6 +156,28 @@ export class BullmqJobQueue implements JobQueue {
       }
       throw err;
     }
+  }
+
+  async runNow(jobId: string): Promise<boolean> {
+    this.assertOpen();
+    const job = await this.queue.getJob(jobId);
+    if (!job) return false;
+    const state = await job.getState();
+    try {
+      if (state === 'delayed') await job.promote();
+      else if (state === 'failed') await job.retry('failed');
+      else return false;
+      return true;
+    } catch (err) {
+      // Another process moved it first (promoted, retried, or the delay ran out): it runs either way.
+      if ((await job.getState()) !== state) return false;
+      throw err;
+    }
+  }
+
+  async attemptsMade(jobId: string): Promise<number | undefined> {
+    const job = await this.queue.getJob(jobId);
+    return job?.attemptsMade;
   }
 
   async ping(): Promise<void> {

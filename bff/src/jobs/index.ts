@@ -23,13 +23,15 @@ export interface CreateQueueOptions extends QueueDriverOptions {
   /** BullMQ on this Redis; the in-process driver when unset. */
   redisUrl?: string;
   prefix?: string;
+  /** BullMQ only: see BullmqQueueOptions.lockMs. */
+  lockMs?: number;
   onError?: (err: Error) => void;
 }
 
 export function createQueue(opts: CreateQueueOptions = {}): JobQueue {
   const driver: QueueDriverOptions = { concurrency: opts.concurrency, backoffMs: opts.backoffMs, onJobFailed: opts.onJobFailed };
   if (opts.redisUrl) {
-    return new BullmqJobQueue({ ...driver, redisUrl: opts.redisUrl, prefix: opts.prefix, onError: opts.onError });
+    return new BullmqJobQueue({ ...driver, redisUrl: opts.redisUrl, prefix: opts.prefix, lockMs: opts.lockMs, onError: opts.onError });
   }
   return new InProcessJobQueue(driver);
 }

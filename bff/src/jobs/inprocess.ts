@@ -139,6 +139,25 @@ export class InProcessJobQueue implements JobQueue {
     return true;
   }
 
+  async runNow(jobId: string): Promise<boolean> {
+    this.assertOpen();
+    const job = this.jobs.get(jobId);
+    if (!job) return false;
+    if (job.state === 'delayed') {
+      clearTimeout(job.timer);
+      job.timer = undefined;
+    } else if (job.state === 'failed') {
+      this.failed.delete(job.id);
+      job.finishedOn = undefined;
+    } else return false;
+    this.enqueue(job);
+    return true;
+  }
+
+  async attemptsMade(jobId: string): Promise<number | undefined> {
+    return this.jobs.get(jobId)?.attemptsMade;
+  }
+
   async ping(): Promise<void> {
     this.assertOpen();
   }
@@ -206,6 +225,8 @@ export class InProcessJobQueue implements JobQueue {
       }
       const { data } = JSON.parse(job.payload) as { data: unknown };
       await handler({ id: job.id, name: job.name, data, attempt, traceId: job.traceId });
+      // as BullMQ's: the successful run counts too
+      job.attemptsMade = attempt;
       job.state = 'completed';
       job.finishedOn = Date.now();
       this.completed.add(job.id);

@@ -298,6 +298,43 @@ export function describeJobQueue(title: string, makeQueue: (opts?: QueueDriverOp
       });
     });
 
+    describe('runNow', () => {
+      it('promotes a job waiting out its backoff and keeps counting its runs', async () => {
+        const queue = await open();
+        const ran = deferred<number>();
+        queue.register(JobName.Housekeeping, async (job) => {
+          if (job.attempt === 1) throw new Error('Odoo down');
+          ran.resolve(job.attempt);
+        });
+        await queue.start();
+        // the retry would come an hour later
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-backoff', attempts: 3, backoffMs: 3_600_000 });
+        await eventually(async () => ((await queue.attemptsMade('hk-backoff')) === 1 ? true : undefined), 'the first failed run');
+        await eventually(async () => ((await queue.runNow('hk-backoff')) ? true : undefined), 'the promotion');
+        expect(await ran.promise).toBe(2);
+        // both runs count, the successful one too; a completed job is not run again
+        await eventually(async () => ((await queue.attemptsMade('hk-backoff')) === 2 ? true : undefined), 'the second run counted');
+        expect(await queue.runNow('hk-backoff')).toBe(false);
+        expect(await queue.runNow('hk-missing')).toBe(false);
+      });
+
+      it('runs a failed job once more without a fresh set of attempts', async () => {
+        const queue = await open();
+        let runs = 0;
+        queue.register(JobName.Housekeeping, async () => {
+          runs++;
+          throw new Error(`still down (run ${runs})`);
+        });
+        await queue.start();
+        await queue.add(JobName.Housekeeping, {}, { jobId: 'hk-spent', attempts: 2, backoffMs: 5 });
+        await eventually(async () => ((await failedIds(queue)).includes('hk-spent') ? true : undefined), 'the failed job');
+        expect(await queue.runNow('hk-spent')).toBe(true);
+        const failed = await eventually(async () => (await queue.getFailed()).find((j) => j.failedReason === 'still down (run 3)'), 'the third failure');
+        expect(failed.attemptsMade).toBe(3);
+        expect(await queue.attemptsMade('hk-spent')).toBe(3);
+      });
+    });
+
     describe('ping', () => {
       it('answers while open', async () => {
         const queue = await open();

@@ -64,6 +64,15 @@ export interface JobQueue {
   getFailed(opts?: { limit?: number }): Promise<FailedJob[]>;
   /** Moves a failed job back to waiting with a fresh set of attempts; false when there is no such failed job. */
   retry(jobId: string): Promise<boolean>;
+  /**
+   * Makes an existing job run as soon as a worker is free, keeping its attempt count (so a job's count of runs stays
+   * one per run): a delayed job waiting out its backoff is promoted, a failed one goes back to waiting for one more
+   * run. False when it is waiting, running or completed, or does not exist (then add it). A completed job is left
+   * alone: its work is done, and re-running it because a sweep raced its completion would count a run for nothing.
+   */
+  runNow(jobId: string): Promise<boolean>;
+  /** Runs a job has finished so far, BullMQ's `attemptsMade`: every failed run, and the successful one; undefined when the job does not exist. */
+  attemptsMade(jobId: string): Promise<number | undefined>;
   ping(): Promise<void>;
   /** Stops taking jobs and waits for the running ones. */
   close(): Promise<void>;

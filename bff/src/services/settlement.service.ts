@@ -2,10 +2,11 @@ import { fromMinor } from '../domain/money';
 import { isRefusal } from '../errors';
 import type { Logger } from '../logger';
 import type { OdooClient } from '../integrations/odoo/client';
+import { OdooUnavailableError } from '../integrations/odoo/errors';
 import { JobName } from '../jobs/names';
 import { PermanentJobError, type JobQueue } from '../jobs/queue';
 import type { LedgerRepository } from '../store/ledger';
-import type { SettlementOutboxRepository } from '../store/outbox';
+import type { OutboxEntry, SettlementOutboxRepository } from '../store/outbox';
 import type { RefundRequestRepository } from '../store/refund-requests';
 import type { ShopGateway } from '../integrations/odoo/shops';
 
@@ -13,6 +14,37 @@ export interface SettleJob {
   outboxId: number;
 }
 
+export interface SettlementOptions {
+  /** Age of a pending outbox row before the reconciler hands it to the queue again (default 30 s). */
+  relayAfterMs?: number;
+  /** Settlements this process runs against Odoo at once (default 4): a drain after an outage must not flood Odoo. */
+  concurrency?: number;
+  /** How often to ask Odoo whether it is back while settlement finds it unreachable (default 5 s). */
+  probeIntervalMs?: number;
+}
+
+/** A counting semaphore: at most `limit` holders; the others wait in arrival order. */
+class Gate {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter, so a newcomer can't overtake it.
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+const RELAY_PAGE = 500;
 const settleJobOptions = (outboxId: number, traceId?: string) => ({ jobId: SettlementService.jobId(outboxId), attempts: 8, backoffMs: 2_000, traceId });
 
 /**
@@ -24,6 +56,12 @@ const settleJobOptions = (outboxId: number, traceId?: string) => ({ jobId: Settl
 export class SettlementService {
   private readonly relayBatch = new Map<number, string | undefined>();
   private relayFlush?: Promise<void>;
+  private readonly gate: Gate;
+  private readonly relayAfterMs: number;
+  private readonly probeIntervalMs: number;
+  /** Set while settlement finds Odoo unreachable: the probe's timer. */
+  private probe?: NodeJS.Timeout;
+  private healing?: Promise<number>;
 
   constructor(
     private readonly odoo: OdooClient,
@@ -34,7 +72,12 @@ export class SettlementService {
     private readonly logger: Logger,
     /** The refund requests hold each refund's credit part (decided when it was requested). */
     private readonly refunds?: RefundRequestRepository,
-  ) {}
+    opts: SettlementOptions = {},
+  ) {
+    this.gate = new Gate(Math.max(1, Math.trunc(opts.concurrency ?? 4)));
+    this.relayAfterMs = opts.relayAfterMs ?? 30_000;
+    this.probeIntervalMs = opts.probeIntervalMs ?? 5_000;
+  }
 
   /**
    * The names of a ledger row's Odoo calls: `ledger-<installation>-<seq>` (the payment's or refund's ledger reference,
@@ -72,8 +115,15 @@ export class SettlementService {
     return this.relayFlush;
   }
 
-  /** The job handler. Throws to retry (Odoo down); PermanentJobError for what a retry can't fix. */
-  async settle(outboxId: number): Promise<'settled' | 'already'> {
+  /**
+   * The job handler. Throws to retry (Odoo down); PermanentJobError for what a retry can't fix. Every run that reaches
+   * Odoo and fails counts one attempt on the outbox row, the authoritative count (README "When Odoo is down").
+   */
+  settle(outboxId: number): Promise<'settled' | 'already'> {
+    return this.gate.run(() => this.settleNow(outboxId));
+  }
+
+  private async settleNow(outboxId: number): Promise<'settled' | 'already'> {
     const row = await this.outbox.get(outboxId);
     if (!row) throw new PermanentJobError(`outbox row ${outboxId} does not exist`);
     if (row.state === 'settled') return 'already';
@@ -84,10 +134,11 @@ export class SettlementService {
       return 'settled';
     }
     const wo = entry.workOrderId;
-    const shop = await this.shops.get(entry.shopId);
     const ctx = { actor: { kind: 'system' as const } };
     const { ledgerRef, syncKey, closeKey } = SettlementService.names(await this.ledger.installationId(), entry.seq);
     try {
+      // inside the try: the shop comes from Odoo, and a run that fails there counts as an attempt like any other
+      const shop = await this.shops.get(entry.shopId);
       await this.odoo.execute('drmoto.work.order', 'action_sync_invoices', [[wo], syncKey], {}, { ...ctx, idempotent: true, requestKey: syncKey });
       if (entry.kind === 'charge') {
         const args: unknown[] = [[wo], ledgerRef, fromMinor(entry.amount, shop.currency.decimals), entry.channel];
@@ -113,8 +164,78 @@ export class SettlementService {
         throw new PermanentJobError(`settlement of outbox ${outboxId} refused by Odoo: ${e.code ?? e.type}: ${message}`);
       }
       await this.outbox.recordAttempt(outboxId, message);
+      if (e instanceof OdooUnavailableError && e.code === 'ODOO_UNAVAILABLE') this.odooDown(message);
       throw e;
     }
+  }
+
+  /** True while settlement finds Odoo unreachable and the probe is waiting for it. */
+  get odooConsideredDown(): boolean {
+    return this.probe !== undefined;
+  }
+
+  /**
+   * Odoo did not answer (connection refused, timeout): from now on ask it for its version every probe interval, and
+   * on its first answer hand every waiting settlement to the queue at once — the rows' own backoff (up to an hour)
+   * would otherwise keep money owing in Odoo long after it came back (issue 15.1).
+   */
+  private odooDown(error: string): void {
+    if (this.probe) return;
+    this.logger.warn('Odoo unreachable for settlement; probing until it answers', { error, probe_every_ms: this.probeIntervalMs });
+    this.probe = setInterval(() => void this.probeOdoo(), this.probeIntervalMs);
+    this.probe.unref();
+  }
+
+  private probing = false;
+
+  private async probeOdoo(): Promise<void> {
+    if (this.probing) return;
+    this.probing = true;
+    try {
+      await this.odoo.version(Math.min(2_000, this.probeIntervalMs));
+    } catch {
+      return;
+    } finally {
+      this.probing = false;
+    }
+    clearInterval(this.probe);
+    this.probe = undefined;
+    try {
+      const n = await this.heal();
+      this.logger.info('Odoo answers again; waiting settlements re-queued', { outbox_rows: n });
+    } catch (e) {
+      // The store or the queue is down as well: the reconciler's sweep picks the rows up later.
+      this.logger.warn('re-queueing settlements after Odoo came back failed', { error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /**
+   * Makes every pending outbox row due now and hands them all to the queue (the drain is bounded by the workers'
+   * concurrency and this process's settlement gate). Several replicas healing at once is harmless: job ids dedupe.
+   */
+  heal(): Promise<number> {
+    this.healing ??= (async () => {
+      try {
+        await this.outbox.dueNow();
+        let total = 0;
+        for (let afterId = 0; ; ) {
+          const page = await this.outbox.pending({ limit: RELAY_PAGE, olderThanMs: 0, afterId });
+          await this.handOver(page);
+          total += page.length;
+          if (page.length < RELAY_PAGE) return total;
+          afterId = page[page.length - 1]!.id;
+        }
+      } finally {
+        this.healing = undefined;
+      }
+    })();
+    return this.healing;
+  }
+
+  /** Stops the probe (shutdown). */
+  close(): void {
+    clearInterval(this.probe);
+    this.probe = undefined;
   }
 
   /**
@@ -135,14 +256,21 @@ export class SettlementService {
     return done;
   }
 
-  /** The reconciler's outbox half: rows still pending after crashes or lost jobs go back to the queue. */
-  async relayPending(olderThanMs = 30_000): Promise<number> {
-    const rows = await this.outbox.pending({ limit: 500, olderThanMs });
+  /**
+   * The reconciler's outbox half: rows pending and due (after crashes, lost jobs, or their backoff) go back to the
+   * queue. A job that still exists runs again with its count of runs kept (`runNow`: promoted out of its backoff,
+   * or one more run after failing), so the queue counts the same runs as the outbox row.
+   */
+  async relayPending(olderThanMs = this.relayAfterMs): Promise<number> {
+    const rows = await this.outbox.pending({ limit: RELAY_PAGE, olderThanMs });
+    await this.handOver(rows);
+    return rows.length;
+  }
+
+  private async handOver(rows: OutboxEntry[]): Promise<void> {
     for (const r of rows) {
       const added = await this.queue.add<SettleJob>(JobName.Settle, { outboxId: r.id }, settleJobOptions(r.id));
-      // The job id exists (completed earlier, or failed): retry it explicitly.
-      if (!added.added) await this.queue.retry(SettlementService.jobId(r.id));
+      if (!added.added) await this.queue.runNow(SettlementService.jobId(r.id));
     }
-    return rows.length;
   }
 }

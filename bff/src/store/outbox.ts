@@ -128,15 +128,15 @@ export class SettlementOutboxRepository {
 
   /**
    * Pending rows due for an attempt, oldest first. `olderThanMs`: only rows created at least that long ago (the
-   * reconciler's "lost job" sweep, leaving fresh rows to the relay). Ages use the database's clock.
+   * reconciler's "lost job" sweep, leaving fresh rows to the relay); `afterId`: the next page. Ages use the database's clock.
    */
-  async pending(opts: { limit?: number; olderThanMs?: number } = {}): Promise<OutboxEntry[]> {
+  async pending(opts: { limit?: number; olderThanMs?: number; afterId?: number } = {}): Promise<OutboxEntry[]> {
     const { rows } = await this.db.query<OutboxRow>(
       `SELECT ${COLUMNS} FROM settlement_outbox
-        WHERE state = 'pending' AND next_attempt_at <= now()
+        WHERE state = 'pending' AND next_attempt_at <= now() AND id > $3
           AND ($1::double precision IS NULL OR created_at <= now() - $1::double precision * interval '1 millisecond')
         ORDER BY id LIMIT $2`,
-      [opts.olderThanMs ?? null, Math.min(opts.limit ?? 100, LIST_MAX)],
+      [opts.olderThanMs ?? null, Math.min(opts.limit ?? 100, LIST_MAX), opts.afterId ?? 0],
     );
     return rows.map(toEntry);
   }
@@ -197,6 +197,12 @@ export class SettlementOutboxRepository {
       [id, clip(error), this.baseDelayMs, this.maxDelayMs],
     );
     return rows[0] && toEntry(rows[0]);
+  }
+
+  /** Every pending row waiting out its backoff becomes due now (Odoo is back); returns how many. */
+  async dueNow(q: Db = this.db): Promise<number> {
+    const r = await q.query(`UPDATE settlement_outbox SET next_attempt_at = now() WHERE state = 'pending' AND next_attempt_at > now()`);
+    return r.rowCount ?? 0;
   }
 
   /** A manager's retry of a failed row: pending again, due now. */
