@@ -134,7 +134,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(authRoutes(registry, deps.auth, limiter));
   api.use(customerRoutes(registry, deps.customers));
   api.use(vehicleRoutes(registry, deps.vehicles));
-  api.use(workOrderRoutes(registry, deps.workOrders, deps.payments));
+  api.use(workOrderRoutes(registry, deps.workOrders));
   api.use(partsRoutes(registry, deps.parts));
   api.use(paymentRoutes(registry, deps.payments, { offline: deps.offlinePayments, stripe: deps.stripe }));
   if (deps.refunds) api.use(refundRoutes(registry, deps.refunds));

@@ -18,6 +18,7 @@ import { PaymentOrderRepository } from './store/payment-orders';
 import { SettlementOutboxRepository } from './store/outbox';
 import { SettlementService, type SettleJob } from './services/settlement.service';
 import { PaymentService } from './services/payment.service';
+import { BalanceService } from './services/balance.service';
 import { OfflinePaymentService } from './services/offline-payment.service';
 import { AuditRepository } from './store/audit';
 import { RefundRequestRepository } from './store/refund-requests';
@@ -50,6 +51,8 @@ export interface Container {
   db: Db;
   queue: JobQueue;
   odoo: OdooClient;
+  /** Settlement to Odoo (tests drive it instead of waiting for the queue's backoff). */
+  settlement: SettlementService;
   close(): Promise<void>;
 }
 
@@ -116,17 +119,17 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       }
     : undefined;
   const identities = new IdentityGateway(odoo);
-  const payments = new PaymentService(db, ledger, paymentOrders, settlement, workOrdersGw, shops, identities, logger, wxpay);
+  const balance = new BalanceService(db, ledger, refundRequests, workOrdersGw, shops);
+  const payments = new PaymentService(ledger, paymentOrders, balance, settlement, workOrdersGw, identities, logger, wxpay);
   const audit = new AuditRepository(db);
-  const offlinePayments = new OfflinePaymentService(db, ledger, settlementOutbox, audit, payments, settlement, logger);
+  const offlinePayments = new OfflinePaymentService(db, ledger, settlementOutbox, audit, balance, settlement, logger);
   const stripeClient = config.stripe ? new StripeClient(config.stripe, logger) : undefined;
-  const refunds = new RefundService(db, ledger, settlementOutbox, refundRequests, audit, payments, settlement, logger, wxpay && { client: wxpay.client }, stripeClient && {
+  const refunds = new RefundService(db, ledger, settlementOutbox, refundRequests, audit, balance, settlement, logger, wxpay && { client: wxpay.client }, stripeClient && {
     client: stripeClient,
     decimalsOf: async (shopId: number) => (await shops.get(shopId)).currency.decimals,
   });
-  const suspense = new SuspenseService(db, ledger, settlementOutbox, refundRequests, audit, payments, refunds, settlement, logger);
-  const stripe = new StripePaymentService(ledger, paymentOrders, new StripeEventRepository(db), payments, refunds, settlement, shops, logger, stripeClient);
-  payments.creditedOf = (workOrderId, currency, q) => refundRequests.credited(workOrderId, currency, q);
+  const suspense = new SuspenseService(db, ledger, settlementOutbox, refundRequests, audit, balance, refunds, settlement, logger);
+  const stripe = new StripePaymentService(ledger, paymentOrders, new StripeEventRepository(db), balance, refunds, settlement, shops, logger, stripeClient);
   payments.onRefundNotice = (notice, hash, eventId) => refunds.handleWechatNotice(notice, hash, eventId);
   queue.register<SettleJob>(JobName.Settle, async (job) => {
     await settlement.settle(job.data.outboxId);
@@ -156,7 +159,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     auth: new AuthService(tokens, new StaffGateway(odoo), identities, wechat),
     customers: new CustomerService(customersGw, vehiclesGw),
     vehicles: new VehicleService(vehiclesGw, customersGw),
-    workOrders: new WorkOrderService(workOrdersGw, shops),
+    workOrders: new WorkOrderService(workOrdersGw, shops, { settleWorkOrderNow: (id) => settlement.settleWorkOrderNow(id), assertNoMoneyHeld: (id) => balance.assertNoMoneyHeld(id) }),
     parts: new PartsService(new PartsGateway(odoo), workOrdersGw),
     payments,
     reports: new ReportService(new PaymentQueries(db), new ReportGateway(odoo), shops, new StaffGateway(odoo)),
@@ -179,6 +182,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     db,
     queue,
     odoo,
+    settlement,
     async close() {
       schedule.stop();
       await queue.close();

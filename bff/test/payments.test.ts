@@ -131,7 +131,7 @@ describe('WeChat Pay: payment, notification, ledger, settlement', () => {
     }
     const outbox = await h.bff.container.db.query<{ id: number }>('SELECT id FROM settlement_outbox WHERE work_order_id = $1', [id]);
     // the queue's retry (or the reconciler) settles it; drive it now instead of waiting for the backoff
-    await h.bff.container.deps.payments.settleBeforeDeliver(id);
+    await h.bff.container.settlement.settleWorkOrderNow(id);
     await waitFor(async () => odooWo(id).amount_paid === 150);
     const payments = h.odoo.orm.sudo().model('account.payment').search([['drmoto_work_order_id', '=', id]]);
     expect(payments).toHaveLength(1);

@@ -1,19 +1,17 @@
-import { toMinor } from '../domain/money';
 import type { Principal } from '../domain/principal';
 import { payloadHash } from '../domain/ledger-hash';
 import { AppError } from '../http/errors';
 import type { Logger } from '../logger';
 import type { IdentityGateway } from '../integrations/odoo/gateways';
-import type { Shop, ShopGateway } from '../integrations/odoo/shops';
 import type { WorkOrderGateway } from '../integrations/odoo/work-orders';
 import type { WechatPayClient } from '../integrations/wechatpay/client';
 import type { WechatPayConfig } from '../integrations/wechatpay/config';
 import { NotificationRejected, type WechatPayNotificationVerifier, type HeaderBag } from '../integrations/wechatpay/notification';
 import type { RequestPaymentParams } from '../integrations/wechatpay/signing';
 import type { WechatPayRefundNotice, WechatPayTransaction } from '../integrations/wechatpay/types';
-import type { Db } from '../store/db';
 import type { LedgerEntry, LedgerRepository } from '../store/ledger';
 import type { PaymentOrder, PaymentOrderRepository } from '../store/payment-orders';
+import type { BalanceService } from './balance.service';
 import type { SettlementService } from './settlement.service';
 
 export interface PaymentOrderView {
@@ -62,22 +60,6 @@ export function ledgerView(e: LedgerEntry): LedgerView {
 
 export type RecordOutcome = 'charged' | 'duplicate' | 'suspense' | 'ignored';
 
-type WorkOrderDetail = NonNullable<Awaited<ReturnType<WorkOrderGateway['get']>>>;
-
-export interface WorkOrderBalance {
-  /** Latest confirmed total (minor units). */
-  total: number;
-  /** Credit parts of completed refunds: total − credited is the net price. */
-  credited: number;
-  /** Charges less refunds and reversals in the ledger. */
-  netPaid: number;
-  /** Refunded (positive). */
-  refunded: number;
-  /** total − credited − netPaid; < 0 when the shop holds more than the price. */
-  due: number;
-  currency: string;
-}
-
 /**
  * WeChat Pay for a work order: one open payment order per work order and channel, the amount from Odoo
  * (latest confirmed total) less what the LEDGER holds — never from the client — and notifications or
@@ -86,16 +68,13 @@ export interface WorkOrderBalance {
 export class PaymentService {
   /** Set by the refund service: records a verified WeChat refund notification (REFUND.*). */
   onRefundNotice?: (notice: WechatPayRefundNotice, payloadHash: string, eventId: string) => Promise<void>;
-  /** Set by the refund service: the credit parts of a work order's completed refunds. */
-  creditedOf?: (workOrderId: number, currency: string, q: Db) => Promise<number>;
 
   constructor(
-    private readonly db: Db,
     private readonly ledger: LedgerRepository,
     private readonly orders: PaymentOrderRepository,
+    private readonly balance: BalanceService,
     private readonly settlement: SettlementService,
     private readonly wos: WorkOrderGateway,
-    private readonly shops: ShopGateway,
     private readonly identities: IdentityGateway,
     private readonly logger: Logger,
     private readonly wxpay?: { client: WechatPayClient; verifier: WechatPayNotificationVerifier; cfg: WechatPayConfig },
@@ -106,55 +85,10 @@ export class PaymentService {
     return this.wxpay;
   }
 
-  /**
-   * A work order money can be taken for: visible to the principal, not draft or cancelled, with a confirmed total.
-   * Returns it with its shop and the latest confirmed total in minor units.
-   */
-  async payable(workOrderId: number, p: Principal): Promise<{ wo: WorkOrderDetail; shop: Shop; total: number }> {
-    const { wo, shop } = await this.workOrderMoney(workOrderId, p);
-    if (wo.state === 'cancelled' || wo.state === 'draft') throw new AppError('conflict', `Work order ${wo.name} is ${wo.state}; nothing can be paid.`, { code: 'NOT_PAYABLE' });
-    const total = toMinor(wo.amounts.total, shop.currency.decimals);
-    if (total <= 0) throw new AppError('conflict', `Work order ${wo.name} has no confirmed quote to pay.`, { code: 'NOT_PAYABLE' });
-    return { wo, shop, total };
-  }
-
-  /** A work order visible to the principal, its shop and its latest confirmed total (minor units), in any state. */
-  async workOrderMoney(workOrderId: number, p: Principal): Promise<{ wo: WorkOrderDetail; shop: Shop; total: number }> {
-    const wo = await this.wos.get(workOrderId);
-    if (!wo || (p.kind === 'customer' && wo.partner?.id !== p.partnerId)) throw new AppError('not_found', `Work order ${workOrderId} not found.`);
-    const shop = await this.shops.get(wo.company_id ?? (await this.shops.defaultShop()).id);
-    return { wo, shop, total: toMinor(wo.amounts.total, shop.currency.decimals) };
-  }
-
-  /**
-   * The balance of a work order by the ledger (docs/odoo-contract.md "What a refund means"): net price = latest
-   * confirmed total − the credit parts of its completed refunds; due = net price − net paid (< 0: money held). Read
-   * it inside a transaction that holds the work order's lock when a decision depends on it.
-   */
-  async balance(workOrderId: number, total: number, currency: string, q: Db = this.db): Promise<WorkOrderBalance> {
-    const [totals, credited] = [await this.ledger.workOrderTotals(workOrderId, q), await this.credited(workOrderId, currency, q)];
-    const t = totals.get(currency);
-    const netPaid = Number(t?.netPaid ?? 0n);
-    return { total, credited, netPaid, refunded: -Number(t?.refund ?? 0n), due: total - credited - netPaid, currency };
-  }
-
-  /** The price-reducing parts of a work order's completed refunds (minor units). */
-  async credited(workOrderId: number, currency: string, q: Db = this.db): Promise<number> {
-    return this.creditedOf ? this.creditedOf(workOrderId, currency, q) : 0;
-  }
-
-  /** What the customer owes now: Odoo's latest confirmed total less the ledger's balance for the work order. */
-  async amountDue(workOrderId: number, p: Principal): Promise<{ due: number; currency: string; wo: WorkOrderDetail }> {
-    const { wo, shop, total } = await this.payable(workOrderId, p);
-    const { due } = await this.balance(workOrderId, total, shop.currency.code);
-    if (due <= 0) throw new AppError('conflict', `Work order ${wo.name} is paid.`, { code: 'NOTHING_DUE' });
-    return { due, currency: shop.currency.code, wo };
-  }
-
   async createWechatPayment(p: Principal, workOrderId: number): Promise<{ payment_order: PaymentOrderView; request_payment: RequestPaymentParams }> {
     if (p.kind !== 'customer' || !p.partnerId) throw new AppError('forbidden', 'Only the customer pays with WeChat.');
     const { client, cfg } = this.pay;
-    const { due, currency, wo } = await this.amountDue(workOrderId, p);
+    const { due, currency, wo } = await this.balance.amountDue(workOrderId, p);
     const ident = await this.identities.openidOf(p.identityId);
     if (!ident) throw new AppError('unauthorized', 'This login no longer exists.');
 
@@ -296,17 +230,5 @@ export class PaymentService {
     const [orders, entries, totals] = await Promise.all([this.orders.listByWorkOrder(workOrderId), this.ledger.listByWorkOrder(workOrderId), this.ledger.workOrderTotals(workOrderId)]);
     const [currency, t] = [...totals.entries()][0] ?? [null, undefined];
     return { orders: orders.map(orderView), ledger: entries.map(ledgerView), paid: Number(t?.netPaid ?? 0n), currency };
-  }
-
-  /** Cancel is refused while the ledger holds money for the work order (refund first). */
-  async assertNoMoneyHeld(workOrderId: number): Promise<void> {
-    for (const [currency, t] of await this.ledger.workOrderTotals(workOrderId)) {
-      if (t.netPaid > 0n) throw new AppError('conflict', `The shop holds ${t.netPaid} (minor units, ${currency}) for this work order: refund it first.`, { code: 'DRM_MONEY_HELD' });
-    }
-  }
-
-  /** The settlement hook for the deliver route. */
-  settleBeforeDeliver(workOrderId: number): Promise<number> {
-    return this.settlement.settleWorkOrderNow(workOrderId);
   }
 }

@@ -8,7 +8,8 @@ import { StripeSignatureError, toIntent, toRefund, type StripeClient, type Strip
 import type { LedgerRepository } from '../store/ledger';
 import type { PaymentOrderRepository } from '../store/payment-orders';
 import type { StripeEventRepository } from '../store/stripe-events';
-import { orderView, type PaymentOrderView, type PaymentService, type RecordOutcome } from './payment.service';
+import type { BalanceService } from './balance.service';
+import { orderView, type PaymentOrderView, type RecordOutcome } from './payment.service';
 import type { RefundService } from './refund.service';
 import type { SettlementService } from './settlement.service';
 
@@ -26,7 +27,7 @@ export class StripePaymentService {
     private readonly ledger: LedgerRepository,
     private readonly orders: PaymentOrderRepository,
     private readonly events: StripeEventRepository,
-    private readonly payments: PaymentService,
+    private readonly balance: BalanceService,
     private readonly refunds: RefundService,
     private readonly settlement: SettlementService,
     private readonly shops: ShopGateway,
@@ -42,8 +43,7 @@ export class StripePaymentService {
   async createPayment(p: Principal, workOrderId: number): Promise<{ payment_order: PaymentOrderView; client_secret: string; stripe_amount: number; currency: string }> {
     if (p.kind === 'customer' && !p.partnerId) throw new AppError('forbidden', 'Bind your phone first.');
     const client = this.client;
-    const { due, currency, wo } = await this.payments.amountDue(workOrderId, p);
-    const shop = await this.shops.get(wo.company_id ?? (await this.shops.defaultShop()).id);
+    const { due, currency, wo, shop } = await this.balance.amountDue(workOrderId, p);
     const stripeAmount = toStripeAmount(due, shop.currency.decimals, currency);
 
     const order = await this.orders.openFor(
