@@ -12,6 +12,7 @@ import { WorkOrderService } from './services/work-order.service';
 import { ShopGateway } from './integrations/odoo/shops';
 import { WorkOrderGateway } from './integrations/odoo/work-orders';
 import { PartsGateway } from './integrations/odoo/parts';
+import { PaymentsGateway } from './integrations/odoo/payments';
 import { PartsService } from './services/parts.service';
 import { LedgerRepository } from './store/ledger';
 import { PaymentOrderRepository } from './store/payment-orders';
@@ -110,7 +111,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const storage = config.media ? new ObjectStorage(config.media) : undefined;
   const media = new MediaService(new MediaUploadRepository(db), new MediaGateway(odoo), workOrdersGw, logger, storage, config.media);
   const refundRequests = new RefundRequestRepository(db);
-  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger, refundRequests);
+  const settlement = new SettlementService(new PaymentsGateway(odoo), ledger, settlementOutbox, shops, queue, logger, refundRequests);
   const wxpay = config.wechatPay
     ? {
         client: new WechatPayClient(config.wechatPay, logger),
