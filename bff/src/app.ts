@@ -19,6 +19,7 @@ import type { ReportService } from './services/report.service';
 import { mediaRoutes } from './routes/media/route';
 import type { MediaService } from './services/media.service';
 import type { PaymentService } from './services/payment.service';
+import type { WechatPayNotificationDispatcher } from './services/wechatpay-notifications.service';
 import type { OfflinePaymentService } from './services/offline-payment.service';
 import type { RefundService } from './services/refund.service';
 import type { StripePaymentService } from './services/stripe-payment.service';
@@ -47,6 +48,8 @@ export interface AppDeps {
   workOrders: WorkOrderService;
   parts: PartsService;
   payments: PaymentService;
+  /** The WeChat Pay notify_url: payment and refund notices to their services. */
+  wechatPayNotifications: WechatPayNotificationDispatcher;
   /** Reports and the payment history (GET /reports…, GET /payments). */
   reports?: ReportService;
   /** Payments II (issue 7): counter payments, refunds, Stripe, suspense. */
@@ -121,7 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   const api = express.Router();
   // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.
-  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe }));
+  api.use(webhookRoutes(deps.wechatPayNotifications, deps.logger, { stripe: deps.stripe }));
   api.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
   api.use((req, _res, next) => {
     // A body in another format would silently be ignored by express.json(): refuse it instead.

@@ -20,6 +20,8 @@ import { SettlementOutboxRepository } from './store/outbox';
 import { SettlementService, type SettleJob } from './services/settlement.service';
 import { PaymentService } from './services/payment.service';
 import { BalanceService } from './services/balance.service';
+import { WechatPayNotificationDispatcher } from './services/wechatpay-notifications.service';
+import { QuarantineRepository } from './store/quarantine';
 import { OfflinePaymentService } from './services/offline-payment.service';
 import { AuditRepository } from './store/audit';
 import { RefundRequestRepository } from './store/refund-requests';
@@ -121,7 +123,8 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     : undefined;
   const identities = new IdentityGateway(odoo);
   const balance = new BalanceService(db, ledger, refundRequests, workOrdersGw, shops);
-  const payments = new PaymentService(ledger, paymentOrders, balance, settlement, workOrdersGw, identities, logger, wxpay);
+  const quarantine = new QuarantineRepository(db);
+  const payments = new PaymentService(ledger, paymentOrders, balance, settlement, workOrdersGw, identities, quarantine, logger, wxpay);
   const audit = new AuditRepository(db);
   const offlinePayments = new OfflinePaymentService(db, ledger, settlementOutbox, audit, balance, settlement, logger);
   const stripeClient = config.stripe ? new StripeClient(config.stripe, logger) : undefined;
@@ -130,8 +133,8 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     decimalsOf: async (shopId: number) => (await shops.get(shopId)).currency.decimals,
   });
   const suspense = new SuspenseService(db, ledger, settlementOutbox, refundRequests, audit, balance, refunds, settlement, logger);
-  const stripe = new StripePaymentService(ledger, paymentOrders, new StripeEventRepository(db), balance, refunds, settlement, shops, logger, stripeClient);
-  payments.onRefundNotice = (notice, hash, eventId) => refunds.handleWechatNotice(notice, hash, eventId);
+  const stripe = new StripePaymentService(ledger, paymentOrders, new StripeEventRepository(db), balance, refunds, settlement, shops, quarantine, logger, stripeClient);
+  const wechatPayNotifications = new WechatPayNotificationDispatcher(payments, refunds, quarantine, logger, wxpay && { verifier: wxpay.verifier, merchant: { mchid: wxpay.cfg.mchid, appId: wxpay.cfg.appId } });
   queue.register<SettleJob>(JobName.Settle, async (job) => {
     await settlement.settle(job.data.outboxId);
   });
@@ -163,6 +166,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     workOrders: new WorkOrderService(workOrdersGw, shops, { settleWorkOrderNow: (id) => settlement.settleWorkOrderNow(id), assertNoMoneyHeld: (id) => balance.assertNoMoneyHeld(id) }),
     parts: new PartsService(new PartsGateway(odoo), workOrdersGw),
     payments,
+    wechatPayNotifications,
     reports: new ReportService(new PaymentQueries(db), new ReportGateway(odoo), shops, new StaffGateway(odoo)),
     offlinePayments,
     refunds,

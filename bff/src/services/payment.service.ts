@@ -6,9 +6,10 @@ import type { IdentityGateway } from '../integrations/odoo/gateways';
 import type { WorkOrderGateway } from '../integrations/odoo/work-orders';
 import type { WechatPayClient } from '../integrations/wechatpay/client';
 import type { WechatPayConfig } from '../integrations/wechatpay/config';
-import { NotificationRejected, type WechatPayNotificationVerifier, type HeaderBag } from '../integrations/wechatpay/notification';
 import type { RequestPaymentParams } from '../integrations/wechatpay/signing';
-import type { WechatPayRefundNotice, WechatPayTransaction } from '../integrations/wechatpay/types';
+import type { WechatPayTransaction } from '../integrations/wechatpay/types';
+import { receiptDefect } from '../domain/receipt';
+import type { QuarantineRepository } from '../store/quarantine';
 import type { LedgerEntry, LedgerRepository } from '../store/ledger';
 import type { PaymentOrder, PaymentOrderRepository } from '../store/payment-orders';
 import type { BalanceService } from './balance.service';
@@ -58,7 +59,7 @@ export function ledgerView(e: LedgerEntry): LedgerView {
   return { seq: e.seq, at: e.createdAt, kind: e.kind, channel: e.channel, amount: e.amount, currency: e.currency, work_order_id: e.workOrderId, provider_ref: e.ref, reason: e.reason };
 }
 
-export type RecordOutcome = 'charged' | 'duplicate' | 'suspense' | 'ignored';
+export type RecordOutcome = 'charged' | 'duplicate' | 'suspense' | 'quarantined' | 'ignored';
 
 /**
  * WeChat Pay for a work order: one open payment order per work order and channel, the amount from Odoo
@@ -66,8 +67,6 @@ export type RecordOutcome = 'charged' | 'duplicate' | 'suspense' | 'ignored';
  * order queries recorded into the ledger exactly once.
  */
 export class PaymentService {
-  /** Set by the refund service: records a verified WeChat refund notification (REFUND.*). */
-  onRefundNotice?: (notice: WechatPayRefundNotice, payloadHash: string, eventId: string) => Promise<void>;
 
   constructor(
     private readonly ledger: LedgerRepository,
@@ -76,11 +75,12 @@ export class PaymentService {
     private readonly settlement: SettlementService,
     private readonly wos: WorkOrderGateway,
     private readonly identities: IdentityGateway,
+    private readonly quarantine: Pick<QuarantineRepository, 'record'>,
     private readonly logger: Logger,
-    private readonly wxpay?: { client: WechatPayClient; verifier: WechatPayNotificationVerifier; cfg: WechatPayConfig },
+    private readonly wxpay?: { client: WechatPayClient; cfg: WechatPayConfig },
   ) {}
 
-  private get pay(): { client: WechatPayClient; verifier: WechatPayNotificationVerifier; cfg: WechatPayConfig } {
+  private get pay(): { client: WechatPayClient; cfg: WechatPayConfig } {
     if (!this.wxpay) throw new AppError('unavailable', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED', retryAfterS: 3600 });
     return this.wxpay;
   }
@@ -119,47 +119,20 @@ export class PaymentService {
     return { payment_order: orderView({ ...order, providerOrderRef: prepayId }), request_payment: client.requestPayment(prepayId) };
   }
 
-  /** The notification endpoint: verify, record, answer. No Odoo call inline (the outbox and the queue do that). */
-  async handleWechatNotification(headers: HeaderBag, rawBody: Buffer): Promise<{ status: number; body?: unknown }> {
-    if (!this.wxpay) return { status: 503, body: { code: 'FAIL', message: 'not configured' } };
-    let n;
-    try {
-      n = this.wxpay.verifier.verifyNotification({ headers, rawBody });
-    } catch (e) {
-      if (e instanceof NotificationRejected) {
-        this.logger.warn('wechatpay notification rejected', { reason: e.reason, detail: e.detail });
-        return { status: 401, body: e.toWechatBody() };
-      }
-      throw e;
-    }
-    if (n.kind === 'refund') {
-      if (n.resource.mchid !== this.wxpay.cfg.mchid) {
-        this.logger.error('ALERT wechatpay refund notification for another merchant', { mchid: n.resource.mchid, out_refund_no: n.resource.out_refund_no });
-        return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' } };
-      }
-      if (this.onRefundNotice) await this.onRefundNotice(n.resource, payloadHash(rawBody), n.event.id);
-      return { status: 204 };
-    }
-    if (n.kind !== 'transaction') return { status: 204 };
-    const t = n.resource;
-    if (t.mchid !== this.wxpay.cfg.mchid || (t.appid !== undefined && t.appid !== this.wxpay.cfg.appId)) {
-      this.logger.error('ALERT wechatpay notification for another merchant or app', { mchid: t.mchid, appid: t.appid, out_trade_no: t.out_trade_no });
-      return { status: 401, body: { code: 'FAIL', message: 'merchant mismatch' } };
-    }
-    await this.recordTransaction(t, 'notify', payloadHash(rawBody));
-    return { status: 204 };
-  }
-
   /**
    * Records a verified transaction (from a notification or an order query) exactly once: a charge for
    * a known open order with the right amount; suspense (money moved, to be applied or refunded by a
-   * manager) for anything else; nothing for a duplicate.
+   * manager) for anything else; nothing for a duplicate. A success the ledger can't take (no transaction id, an amount
+   * ≤ 0, an unknown currency) is quarantined once, and the order it names is retired: WeChat was paid for it.
    */
-  async recordTransaction(t: WechatPayTransaction, source: 'notify' | 'query', hash: string): Promise<RecordOutcome> {
-    if (t.trade_state !== 'SUCCESS' || !t.transaction_id) return 'ignored';
-    const txnId = t.transaction_id;
-    const amount = t.amount?.total ?? 0;
+  async recordTransaction(t: WechatPayTransaction, source: 'notify' | 'query', hash: string, event?: { id: string; event_type: string }): Promise<RecordOutcome> {
+    if (t.trade_state !== 'SUCCESS') return 'ignored';
+    // WeChat leaves the currency out for CNY.
     const currency = t.amount?.currency ?? 'CNY';
+    const defect = receiptDefect({ txnId: t.transaction_id, outTradeNo: t.out_trade_no, amount: t.amount?.total, currency });
+    if (defect) return this.keep(t, source, hash, defect, event);
+    const txnId = t.transaction_id!;
+    const amount = t.amount!.total!;
     const paidAt = t.success_time ? new Date(t.success_time) : null;
     // One statement (migration 0012): no client round trip while the ledger's chain lock is held.
     const result = await this.ledger.recordReceipt({
@@ -183,6 +156,27 @@ export class PaymentService {
       void this.settlement.relay(result.outboxId!);
     }
     return result.outcome;
+  }
+
+  private async keep(t: WechatPayTransaction, source: 'notify' | 'query', hash: string, reason: string, event?: { id: string; event_type: string }): Promise<'quarantined'> {
+    const txnId = typeof t.transaction_id === 'string' && t.transaction_id.trim() !== '' ? t.transaction_id : undefined;
+    const { inserted, entry } = await this.quarantine.record({
+      channel: 'wechat',
+      // The query and the notification of one transaction are one report.
+      dedupeKey: txnId ? `txn:${txnId}` : event ? `event:${event.id}` : `hash:${hash}`,
+      source,
+      reason,
+      eventType: event?.event_type ?? null,
+      outTradeNo: t.out_trade_no,
+      providerTxnId: txnId ?? null,
+      providerEventId: event?.id ?? null,
+      body: t,
+      payloadHash: hash,
+    });
+    const retired = await this.orders.close(t.out_trade_no, `paid at the provider: quarantined (${entry.id})`);
+    if (inserted) this.logger.error('ALERT wechatpay payment quarantined', { quarantine_id: entry.id, reason, out_trade_no: t.out_trade_no, transaction_id: txnId, source, order_retired: retired });
+    else this.logger.warn('wechatpay payment quarantined before: redelivery counted', { quarantine_id: entry.id, deliveries: entry.deliveries });
+    return 'quarantined';
   }
 
   /** Asks WeChat about one order and records what it finds, as a notification would. */

@@ -1,20 +1,41 @@
-import express, { Router } from 'express';
+import express, { Router, type Response } from 'express';
 import type { Logger } from '../../logger';
-import type { PaymentService } from '../../services/payment.service';
+import type { NotificationOutcome } from '../../services/notification-outcome';
 import type { StripePaymentService } from '../../services/stripe-payment.service';
+import type { WechatPayNotificationDispatcher } from '../../services/wechatpay-notifications.service';
+
+/**
+ * WeChat Pay v3's reply to a notification: 200/204 without a body when received; any 4xx/5xx with
+ * `{code: 'FAIL', message}` makes WeChat send it again (for 24 h), which only a forgery or a store outage must get.
+ */
+function replyToWechat(res: Response, out: NotificationOutcome): void {
+  switch (out.outcome) {
+    case 'recorded':
+    case 'duplicate':
+    case 'suspense':
+    case 'quarantined':
+    case 'ignored':
+      res.status(204).end();
+      return;
+    case 'rejected':
+      res.status(401).json({ code: 'FAIL', message: out.message });
+      return;
+    case 'not_configured':
+      res.status(503).json({ code: 'FAIL', message: 'not configured' });
+      return;
+  }
+}
 
 /**
  * Provider webhooks take the raw body (signatures are over the exact bytes): verify, record, answer.
  * Mounted before the JSON body parser.
  */
-export function webhookRoutes(svc: PaymentService, logger: Logger, more: { stripe?: StripePaymentService } = {}): Router {
+export function webhookRoutes(wechat: WechatPayNotificationDispatcher, logger: Logger, more: { stripe?: StripePaymentService } = {}): Router {
   const r = Router();
   r.post('/webhooks/wechatpay', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
-      const out = await svc.handleWechatNotification(req.headers, body);
-      if (out.body === undefined) res.status(out.status).end();
-      else res.status(out.status).json(out.body);
+      replyToWechat(res, await wechat.handle(req.headers, body));
     } catch (e) {
       // The store is down: WeChat retries for 24 h, so a 503 loses nothing.
       logger.error('wechatpay notification not recorded', { error: e instanceof Error ? e.message : String(e) });
