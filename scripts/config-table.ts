@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { envSchema } from '../bff/src/config';
+import { envSchema, FILE_SECRETS } from '../bff/src/config';
 
 export function configTable(): string {
   const rows = ['| variable | default | meaning |', '|---|---|---|'];
@@ -10,7 +10,8 @@ export function configTable(): string {
     const s = schema as z.ZodType;
     const parsed = s.safeParse(undefined);
     const def = parsed.success ? (parsed.data === undefined ? '—' : `\`${String(parsed.data)}\``) : '**required**';
-    rows.push(`| \`${key}\` | ${def} | ${s.description ?? ''} |`);
+    const file = (FILE_SECRETS as readonly string[]).includes(key) ? ` Or \`${key}_FILE\`: a file holding it (compose secrets).` : '';
+    rows.push(`| \`${key}\` | ${def} | ${s.description ?? ''}${file} |`);
   }
   return rows.join('\n');
 }

@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { createDb, type Db } from '../bff/src/store/db';
 import { ledgerEntryHash } from '../bff/src/domain/ledger-hash';
 import { hashInputOf, LedgerRepository } from '../bff/src/store/ledger';
-import { resetLedgerForTests, sampleCharge } from '../bff/src/store/ledger-testing';
+import { resetLedgerForTests, sampleCharge } from '../bff/test/support/ledger';
 import { migrate } from '../bff/src/store/migrate';
-import { createTestDb, warnSkippedOnce, type TestDb } from '../bff/src/store/testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../bff/test/support/test-db';
 import { runLedgerVerify, verifyLedger } from './ledger-verify';
 
 const databaseUrl = process.env.DATABASE_URL;

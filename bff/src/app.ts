@@ -33,7 +33,7 @@ import type { TokenService } from './services/token.service';
 import type { VehicleService } from './services/vehicle.service';
 import type { WorkOrderService } from './services/work-order.service';
 import type { PartsService } from './services/parts.service';
-import { AppError } from './http/errors';
+import { AppError } from './errors';
 import type { Idempotency } from './http/idempotency';
 
 export const API_BASE = '/api/v1';

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { wechatPayConfigFromEnv, wechatPayEnvShape, type WechatPayConfig } from './integrations/wechatpay/config';
 import { stripeConfigFromEnv, stripeEnvShape, type StripeConfig } from './integrations/stripe/config';
@@ -23,6 +24,7 @@ const url = (protocols: string[]) =>
  */
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development').describe('Runtime mode.'),
+  BFF_ROLE: z.enum(['api', 'worker', 'all']).default('all').describe('What this process runs: `api` (HTTP; enqueues jobs), `worker` (job handlers and schedules; /healthz and /readyz only) or `all`. `api`/`worker` need REDIS_URL.'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface to listen on.'),
   PORT: int(3000, 0, 65535).describe('HTTP port (0 = any free port).'),
   LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'debug']).default('info').describe('winston log level.'),
@@ -74,6 +76,7 @@ export type Env = z.infer<typeof envSchema>;
 
 export interface Config {
   env: Env['NODE_ENV'];
+  role: Env['BFF_ROLE'];
   http: { host: string; port: number; trustProxy: string; shutdownTimeoutMs: number; bodyLimit: string };
   log: { level: Env['LOG_LEVEL'] };
   odoo: {
@@ -109,20 +112,87 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * Secrets that may also come from a file: `X_FILE=/run/secrets/x` instead of `X` (compose and Kubernetes secrets, so
+ * keys stay out of `docker inspect` and the process environment). WECHATPAY_PRIVATE_KEY_FILE is its own variable.
+ */
+export const FILE_SECRETS = [
+  'ODOO_PASSWORD',
+  'DATABASE_URL',
+  'DATABASE_MIGRATION_URL',
+  'REDIS_URL',
+  'JWT_SECRET',
+  'WECHAT_SECRET',
+  'WECHATPAY_APIV3_KEY',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'S3_SECRET_ACCESS_KEY',
+] as const;
+
+/**
+ * Replaces each set `X_FILE` of FILE_SECRETS by `X` = the file's content without its trailing newline. Both set, an
+ * unreadable or an empty file are problems in loadConfig's `VAR: message` form (never echoing a value).
+ */
+export function readSecretFiles(
+  source: Record<string, string | undefined>,
+  readFile: (path: string) => string = (p) => readFileSync(p, 'utf8'),
+): { env: Record<string, string | undefined>; problems: string[]; failed: Set<string> } {
+  const env = { ...source };
+  const problems: string[] = [];
+  const failed = new Set<string>();
+  for (const key of FILE_SECRETS) {
+    const file = source[`${key}_FILE`];
+    if (file === undefined || file === '') continue;
+    delete env[`${key}_FILE`];
+    failed.add(key);
+    if (source[key] !== undefined && source[key] !== '') {
+      problems.push(`${key}: set either ${key} or ${key}_FILE, not both`);
+      continue;
+    }
+    let value: string;
+    try {
+      value = readFile(file).replace(/\r?\n$/, '');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? 'unreadable';
+      problems.push(`${key}_FILE: cannot read ${file} (${code})`);
+      continue;
+    }
+    if (value === '') {
+      problems.push(`${key}_FILE: ${file} is empty`);
+      continue;
+    }
+    env[key] = value;
+    failed.delete(key);
+  }
+  return { env, problems, failed };
+}
+
 /** Parses the environment once; throws a ConfigError naming every bad variable (never just the first). */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings are "unset" (docker-compose passes `FOO=` through).
-  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const files = readSecretFiles(Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== '')));
+  const cleaned = files.env;
   const parsed = envSchema.safeParse(cleaned);
-  const problems: string[] = [];
+  const problems: string[] = [...files.problems];
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const key = issue.path.join('.');
+      // Its _FILE problem already names it.
+      if (files.failed.has(key)) continue;
       problems.push(`${key}: ${cleaned[key] === undefined ? 'is required' : issue.message}`);
     }
   }
   if (parsed.success && parsed.data.NODE_ENV === 'production' && !parsed.data.WECHAT_SECRET) {
     problems.push('WECHAT_SECRET: is required in production');
+  }
+  // Production never falls back to the in-process stand-ins: PGlite would hold payment truth on one container's disk,
+  // and the in-process queue would lose jobs with the process.
+  if (parsed.success && parsed.data.NODE_ENV === 'production') {
+    if (!parsed.data.DATABASE_URL) problems.push('DATABASE_URL: is required in production (no PGlite fallback)');
+    if (!parsed.data.REDIS_URL) problems.push('REDIS_URL: is required in production (no in-process queue fallback)');
+  }
+  if (parsed.success && parsed.data.BFF_ROLE !== 'all' && !parsed.data.REDIS_URL) {
+    problems.push(`REDIS_URL: is required with BFF_ROLE=${parsed.data.BFF_ROLE} (the in-process queue runs jobs in the process that enqueued them)`);
   }
   const wxPay = parsed.success
     ? wechatPayConfigFromEnv(parsed.data, { defaultAppId: parsed.data.WECHAT_APPID, production: parsed.data.NODE_ENV === 'production' })
@@ -136,6 +206,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   return {
     env: e.NODE_ENV,
+    role: e.BFF_ROLE,
     http: { host: e.HOST, port: e.PORT, trustProxy: e.TRUST_PROXY, shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS, bodyLimit: e.BODY_LIMIT },
     log: { level: e.LOG_LEVEL },
     odoo: {

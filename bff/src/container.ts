@@ -33,7 +33,7 @@ import { StripeEventRepository } from './store/stripe-events';
 import { WechatPayClient } from './integrations/wechatpay/client';
 import { WechatPayNotificationVerifier } from './integrations/wechatpay/notification';
 import { createDb, type Db } from './store/db';
-import { migrate } from './store/migrate';
+import { checkSchema, migrate } from './store/migrate';
 import { RefreshTokenRepository } from './store/refresh-tokens';
 import { IdempotencyStore } from './store/idempotency';
 import { Idempotency } from './http/idempotency';
@@ -61,8 +61,12 @@ export interface Container {
 
 /** The composition root's wiring, shared by server.ts, the demo and the component tests. */
 export async function buildContainer(config: Config, logger: Logger): Promise<Container> {
+  // Production never migrates at boot (`npm run migrate` does, as the owner, before a rollout), so a replica holds no
+  // owner credentials; it only checks that the schema fits this release (checkSchema: expand/contract). Demo,
+  // development and tests migrate here.
+  const production = config.env === 'production';
   // Migrations run as the schema owner when a separate URL is configured (the app role owns nothing).
-  if (config.store.databaseUrl && config.store.migrationUrl && config.store.migrationUrl !== config.store.databaseUrl) {
+  if (!production && config.store.databaseUrl && config.store.migrationUrl && config.store.migrationUrl !== config.store.databaseUrl) {
     const owner = await createDb({ databaseUrl: config.store.migrationUrl, poolMax: 1 });
     try {
       await migrate(owner);
@@ -71,7 +75,15 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     }
   }
   const db = await createDb({ databaseUrl: config.store.databaseUrl, pgliteDir: config.store.databaseUrl ? undefined : config.store.pgliteDir });
-  if (!(config.store.databaseUrl && config.store.migrationUrl !== config.store.databaseUrl)) {
+  if (production) {
+    try {
+      const { required, ahead } = await checkSchema(db);
+      logger.info('database schema fits this release', { required, ahead });
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  } else if (!(config.store.databaseUrl && config.store.migrationUrl !== config.store.databaseUrl)) {
     const { applied } = await migrate(db);
     if (applied.length) logger.info('migrations applied', { applied });
   }
@@ -145,9 +157,11 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     const stripeChecked = await stripe.reconcileOpenOrders(config.jobs.reconcileAfterMs);
     if (relayed || checked || refundsChecked || stripeChecked) logger.info('reconciled', { outbox_relayed: relayed, orders_checked: checked + stripeChecked, refunds_checked: refundsChecked });
   });
-  await queue.start();
+  // BFF_ROLE=api only enqueues (its jobs run in the worker replicas); worker and all run the handlers and schedules.
+  const runsJobs = config.role !== 'api';
+  if (runsJobs) await queue.start();
   // One run per period across all replicas (the job id is the period): reconcile, and housekeeping hourly.
-  const schedule = scheduleRecurring(
+  const schedule = !runsJobs ? { stop() {} } : scheduleRecurring(
     queue,
     [
       { name: JobName.Reconcile, everyMs: config.jobs.reconcileIntervalMs, attempts: 1 },

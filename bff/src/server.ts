@@ -1,9 +1,13 @@
-import type { Server } from 'node:http';
+import express from 'express';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp, type AppDeps } from './app';
+import { createApp, VERSION, type AppDeps } from './app';
 import { ConfigError, loadConfig, type Config } from './config';
 import { buildContainer, type Container } from './container';
+import { notFoundHandler, problemHandler } from './http/problem';
 import { createLogger, type Logger } from './logger';
+import { systemRoutes } from './routes/system/route';
+import { MigrationError } from './store/migrate';
 
 export interface RunningServer {
   url: string;
@@ -21,8 +25,20 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
   container.deps.checks.shutdown = async () => {
     if (draining) throw new Error('shutting down');
   };
-  const app = createApp({ ...container.deps, options: { ...container.deps.options, ...options } });
+  // A worker (BFF_ROLE=worker) serves only liveness and readiness, for its orchestrator: the API is the other roles'.
+  const app =
+    config.role === 'worker'
+      ? express().disable('x-powered-by').use(systemRoutes({ checks: container.deps.checks, logger, version: VERSION })).use(notFoundHandler).use(problemHandler(logger))
+      : createApp({ ...container.deps, options: { ...container.deps.options, ...options } });
   const server = app.listen(config.http.port, config.http.host);
+  // Responses not yet started when the drain begins say `Connection: close`, so keep-alive clients (a load balancer's
+  // pooled connections) reconnect elsewhere instead of sending their next request into a closing socket.
+  const open = new Set<ServerResponse>();
+  server.on('request', (_req, res: ServerResponse) => {
+    if (draining && !res.headersSent) res.setHeader('Connection', 'close');
+    open.add(res);
+    res.once('close', () => open.delete(res));
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -36,7 +52,8 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
   const shutdown = (reason = 'shutdown') =>
     (closing ??= (async () => {
       draining = true;
-      logger.info('draining', { reason, timeout_ms: config.http.shutdownTimeoutMs });
+      logger.info('draining', { reason, role: config.role, in_flight: open.size, timeout_ms: config.http.shutdownTimeoutMs });
+      for (const res of open) if (!res.headersSent) res.setHeader('Connection', 'close');
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => {
@@ -46,6 +63,7 @@ export async function startServer(config: Config, logger: Logger, options: AppDe
       timer.unref();
       await closed;
       clearTimeout(timer);
+      // Closes the BullMQ worker after its active jobs finish (BFF_ROLE=worker|all), then the queue, store and Odoo.
       await container.close();
       logger.info('stopped');
     })());
@@ -65,8 +83,18 @@ async function main(): Promise<void> {
     throw e;
   }
   const logger = createLogger({ level: config.log.level });
-  const running = await startServer(config, logger);
-  logger.info('listening', { url: running.url, odoo: config.odoo.url, transport: config.odoo.transport, store: running.container.db.kind, queue: running.container.queue.kind });
+  let running: RunningServer;
+  try {
+    running = await startServer(config, logger);
+  } catch (e) {
+    // The schema does not fit this release (not migrated, behind, contracted): the message says what to run.
+    if (e instanceof MigrationError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  logger.info('listening', { url: running.url, role: config.role, odoo: config.odoo.url, transport: config.odoo.transport, store: running.container.db.kind, queue: running.container.queue.kind });
   for (const sig of ['SIGTERM', 'SIGINT'] as const) {
     process.once(sig, () => {
       running.shutdown(sig).then(

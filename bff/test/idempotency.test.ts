@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
 import type { Principal } from '../src/domain/principal';
-import { AppError } from '../src/http/errors';
+import { AppError } from '../src/errors';
 import { Idempotency } from '../src/http/idempotency';
 import { notFoundHandler, problemHandler } from '../src/http/problem';
 import { RouteRegistry } from '../src/http/route';
@@ -13,7 +13,7 @@ import { createLogger } from '../src/logger';
 import { TokenService } from '../src/services/token.service';
 import { IdempotencyStore } from '../src/store/idempotency';
 import { migrate } from '../src/store/migrate';
-import { createTestDb, warnSkippedOnce, type TestDb } from '../src/store/testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from './support/test-db';
 import { expectProblem } from './harness';
 
 /**
@@ -250,7 +250,7 @@ for (const backend of [{ kind: 'pglite' as const }, { kind: 'pg' as const, datab
     describe('failures', () => {
       it('does not store a 5xx (Odoo down): the retry runs again', async () => {
         behaviour = async () => {
-          throw new AppError('unavailable', 'Odoo is unavailable.', { code: 'ODOO_UNAVAILABLE', retryAfterS: 5 });
+          throw new AppError('dependency_unavailable', 'Odoo is unavailable.', { code: 'ODOO_UNAVAILABLE', retryAfterS: 5 });
         };
         expectProblem(await post(ISSUE, { key: 'key-fail-00001' }), 503, 'ODOO_UNAVAILABLE');
         behaviour = issued;
@@ -276,7 +276,7 @@ for (const backend of [{ kind: 'pglite' as const }, { kind: 'pg' as const, datab
 
       it('frees the key after a 5xx for another body too', async () => {
         behaviour = async () => {
-          throw new AppError('unavailable', 'Odoo is unavailable.');
+          throw new AppError('dependency_unavailable', 'Odoo is unavailable.');
         };
         await post(ISSUE, { key: 'key-fail-00003', body: { product_id: 3, qty: 2 } });
         behaviour = issued;

@@ -1,7 +1,7 @@
 import { GENESIS_HASH, ledgerEntryHash } from '../src/domain/ledger-hash';
 import type { Db } from '../src/store/db';
 import { hashInputOf, LEDGER_LOCK_CLASS, ledgerRef, type LedgerEntry, type LedgerEntryInput } from '../src/store/ledger';
-import { sampleCharge } from '../src/store/ledger-testing';
+import { sampleCharge } from './support/ledger';
 import { verifyLedger } from '../src/store/ledger-verify';
 import { startHarness, expectProblem, type Harness } from './harness';
 

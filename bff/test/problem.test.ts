@@ -1,7 +1,7 @@
 import express from 'express';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { AppError } from '../src/http/errors';
+import { AppError } from '../src/errors';
 import { notFoundHandler, problemHandler } from '../src/http/problem';
 import { traceMiddleware } from '../src/http/trace';
 import { createLogger } from '../src/logger';
@@ -39,7 +39,7 @@ describe('problemHandler', () => {
   });
 
   it('maps an AppError to its status with code, errors and Retry-After', async () => {
-    const { app } = appThatThrows(new AppError('unavailable', 'Odoo is down', { code: 'ODOO_UNAVAILABLE', retryAfterS: 7 }));
+    const { app } = appThatThrows(new AppError('dependency_unavailable', 'Odoo is down', { code: 'ODOO_UNAVAILABLE', retryAfterS: 7 }));
     const r = await request(app).get('/boom');
     expect(r.status).toBe(503);
     expect(r.headers['retry-after']).toBe('7');

@@ -1,4 +1,4 @@
-import { AppError } from '../../bff/src/http/errors';
+import { AppError } from '../../bff/src/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, IdentityGateway, StaffGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { requestContext } from '../../bff/src/context';
@@ -56,7 +56,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('over %s', (transport) => {
 
     it('an invalid phone → 422 DRM_PHONE_INVALID', async () => {
       const e = await rejected(customers.upsert({ name: 'Bad ' + unique.tag(), phone: '12345' }));
-      expect([e.status, e.code]).toEqual([422, 'DRM_PHONE_INVALID']);
+      expect([e.type, e.code]).toEqual(['unprocessable', 'DRM_PHONE_INVALID']);
     });
 
     it("writing another customer's phone → 409 DRM_DUP_PHONE (the partial unique constraint)", async () => {
@@ -64,14 +64,14 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('over %s', (transport) => {
       const a = await customers.upsert({ name: 'A ' + unique.tag(), phone: p1 });
       const b = await customers.upsert({ name: 'B ' + unique.tag(), phone: unique.phone() });
       const e = await rejected(customers.update(b.id, { phone: p1 }));
-      expect([e.status, e.code]).toEqual([409, 'DRM_DUP_PHONE']);
+      expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_PHONE']);
       expect(a.id).not.toBe(b.id);
     });
 
     it('reading a missing record → null; a missing id in write → 404', async () => {
       expect(await customers.get(2_000_000_000)).toBeNull();
       const e = await rejected(customers.update(2_000_000_000, { city: 'X' }));
-      expect(e.status).toBe(404);
+      expect(e.type).toBe('not_found');
     });
   });
 
@@ -88,7 +88,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('over %s', (transport) => {
       expect(v).toEqual(expect.objectContaining({ plate_normalized: plate, customer_id: owner }));
       for (const variant of [plate.toLowerCase(), `${plate.slice(0, 2)} ${plate.slice(2)}`, plate]) {
         const e = await rejected(vehicles.create({ customer_id: owner, plate_no: variant }));
-        expect([e.status, e.code]).toEqual([409, 'DRM_DUP_PLATE']);
+        expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_PLATE']);
       }
       expect((await vehicles.findByPlate(plate))?.id).toBe(id);
     });
@@ -98,14 +98,14 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('over %s', (transport) => {
       const id = await vehicles.create({ customer_id: owner, plate_no: unique.plate(), vin: vin.toLowerCase() });
       expect((await vehicles.get(id))?.vin).toBe(vin);
       const dup = await rejected(vehicles.create({ customer_id: owner, plate_no: unique.plate(), vin }));
-      expect([dup.status, dup.code]).toEqual([409, 'DRM_DUP_VIN']);
+      expect([dup.type, dup.code]).toEqual(['conflict', 'DRM_DUP_VIN']);
       const bad = await rejected(vehicles.create({ customer_id: owner, plate_no: unique.plate(), vin: 'SHORTVIN' }));
-      expect([bad.status, bad.code]).toEqual([422, 'DRM_VIN_INVALID']);
+      expect([bad.type, bad.code]).toEqual(['unprocessable', 'DRM_VIN_INVALID']);
     });
 
     it('an invalid plate → 422 DRM_PLATE_INVALID', async () => {
       const e = await rejected(vehicles.create({ customer_id: owner, plate_no: '粤B$$12' }));
-      expect([e.status, e.code]).toEqual([422, 'DRM_PLATE_INVALID']);
+      expect([e.type, e.code]).toEqual(['unprocessable', 'DRM_PLATE_INVALID']);
     });
 
     it('searches: plate ilike, VIN ilike, owner phone through a dotted path; wildcards escaped', async () => {
@@ -132,7 +132,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('over %s', (transport) => {
       const e = await rejected(
         requestContext.run({ traceId: 'contract-actor', principal: { kind: 'customer', identityId: 1, partnerId: stranger } }, () => vehicles.update(id, { brand: 'Hacked' })),
       );
-      expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+      expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
       expect((await vehicles.get(id))?.brand).toBeNull();
     });
   });
@@ -155,7 +155,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('over %s', (transport) => {
       const other = unique.phone();
       await customers.upsert({ name: 'Other ' + unique.tag(), phone: other });
       const e = await rejected(identities.bindPhone('wx_contract', openid, other));
-      expect([e.status, e.code]).toEqual([409, 'DRM_IDENTITY_BOUND']);
+      expect([e.type, e.code]).toEqual(['conflict', 'DRM_IDENTITY_BOUND']);
     });
 
     it('binding a phone nobody entered creates the customer', async () => {
@@ -183,20 +183,20 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('over %s', (transport) => {
       await expect(tech.search([], { offset: 0, limit: 1, order: 'id asc' })).resolves.toEqual(expect.objectContaining({ items: expect.any(Array) }));
       const owner = (await customers.upsert({ name: 'T ' + unique.tag(), phone: unique.phone() })).id;
       const e = await rejected(tech.create({ customer_id: owner, plate_no: unique.plate() }));
-      expect([e.status, e.code]).toEqual([403, 'ODOO_ACCESS']);
+      expect([e.type, e.code]).toEqual(['forbidden', 'ODOO_ACCESS']);
     });
 
     it('a wrong integration password → 503 ODOO_AUTH', async () => {
       const bad = target.client(transport, { login: 'bff', password: 'wrong' });
       const e = await rejected(bad.searchCount('res.partner', []));
-      expect([e.status, e.code]).toEqual([503, 'ODOO_AUTH']);
+      expect([e.type, e.code]).toEqual(['dependency_unavailable', 'ODOO_AUTH']);
     });
 
     it('server errors (invalid field, unknown method) → 502 ODOO_ERROR, never a 500', async () => {
       const a = await rejected(odoo.searchRead('res.partner', [['no_such_field', '=', 1]], ['id']));
-      expect([a.status, a.code]).toEqual([502, 'ODOO_ERROR']);
+      expect([a.type, a.code]).toEqual(['upstream_error', 'ODOO_ERROR']);
       const b = await rejected(odoo.execute('res.partner', 'no_such_method', [[]]));
-      expect([b.status, b.code]).toEqual([502, 'ODOO_ERROR']);
+      expect([b.type, b.code]).toEqual(['upstream_error', 'ODOO_ERROR']);
     });
   });
 });

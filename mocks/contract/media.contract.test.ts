@@ -59,7 +59,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('media over %s', (transport) => {
     expect(first).toEqual({ id: wo.id, media_id: expect.any(Number), replayed: false });
     expect(await as(staff.technician!, () => media.add(wo.id, key, { ...v }))).toEqual({ ...first, replayed: true });
     const e = await rejected(as(staff.technician!, () => media.add(wo.id, key, { ...v, size: 4096 })));
-    expect([e.status, e.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
 
     const rows = await media.list(wo.id);
     expect(rows).toEqual([
@@ -78,7 +78,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('media over %s', (transport) => {
     const v = vals(wo.id);
     await as(staff.advisor!, () => media.add(wo.id, 'm-' + unique.tag(), v));
     const e = await rejected(as(staff.advisor!, () => media.add(wo.id, 'm-' + unique.tag(), v)));
-    expect([e.status, e.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
   });
 
   it('bad vals → DRM_VALIDATION, nothing recorded', async () => {
@@ -93,7 +93,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('media over %s', (transport) => {
       { ...vals(wo.id), url: 'http://x' } as MediaVals,
     ]) {
       const e = await rejected(as(staff.advisor!, () => media.add(wo.id, 'm-' + unique.tag(), bad)));
-      expect([e.status, e.code, bad]).toEqual([422, 'DRM_VALIDATION', bad]);
+      expect([e.type, e.code, bad]).toEqual(['unprocessable', 'DRM_VALIDATION', bad]);
     }
     expect(await media.countByKey(wo.id)).toBe(0);
   });
@@ -102,10 +102,10 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('media over %s', (transport) => {
     const wo = await openWo();
     for (const p of [staff.keeper!, staff.cashier!, system, customerP(wo.partnerId + 100_000)]) {
       const e = await rejected(as(p, () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id))));
-      expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+      expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
     }
     const e = await rejected(as(customerP(wo.partnerId), () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id, { kind: 'checkin_photo' }))));
-    expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+    expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
     for (const p of [staff.advisor!, staff.technician!, staff.manager!]) await as(p, () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id)));
     const mine = await as(customerP(wo.partnerId), () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id, { kind: 'damage' })));
     expect(mine.replayed).toBe(false);
@@ -118,7 +118,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('media over %s', (transport) => {
     const wo = await openWo();
     await as(staff.advisor!, () => wos.act(wo.id, 'action_cancel', wo.revision, 'c-' + unique.tag(), ['gone']));
     const e = await rejected(as(staff.advisor!, () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id))));
-    expect([e.status, e.code]).toEqual([409, 'DRM_WO_STATE']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_WO_STATE']);
     expect(e.message).toContain("'cancelled'");
   });
 
@@ -126,7 +126,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('media over %s', (transport) => {
     const wo = await openWo();
     const { media_id } = await as(staff.advisor!, () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id)));
     const e = await rejected(as(staff.manager!, () => target.client(transport).execute('drmoto.work.order.media', 'write', [[media_id], { size: 1 }])));
-    expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+    expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
     await target.client(transport).execute('drmoto.work.order.media', 'write', [[media_id], { kind: 'damage' }]);
     expect((await media.list(wo.id))[0]!.kind).toBe('damage');
   });
@@ -151,7 +151,7 @@ describe("the shop's minimum of check-in photos before the diagnosis", () => {
     await as(staff.advisor!, () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id)));
     await as(staff.advisor!, () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id, { kind: 'damage' })));
     const e = await rejected(as(staff.technician!, () => w.act(wo.id, 'action_start_diagnosis', wo.revision, 'd-' + unique.tag())));
-    expect([e.status, e.code]).toEqual([409, 'DRM_MEDIA_REQUIRED']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_MEDIA_REQUIRED']);
     expect(e.message).toMatch(/has 1 check-in photo\(s\); .* requires 2 before the diagnosis/);
     expect((await w.get(wo.id))!.state).toBe('checkin');
     await as(staff.technician!, () => media.add(wo.id, 'm-' + unique.tag(), vals(wo.id)));
@@ -164,8 +164,8 @@ describe("the shop's minimum of check-in photos before the diagnosis", () => {
     expect((await as(staff.technician!, () => wos.act(wo.id, 'action_start_diagnosis', wo.revision, 'd-' + unique.tag()))).state).toBe('diagnosing');
     await setMinimum(3);
     const e = await rejected(as(staff.technician!, () => wos.act(wo.id, 'action_start_diagnosis', null, 'd-' + unique.tag())));
-    expect([e.status, e.code]).toEqual([409, 'DRM_WO_STATE']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_WO_STATE']);
     const neg = await rejected(setMinimum(-1));
-    expect([neg.status, neg.code]).toEqual([422, 'DRM_VALIDATION']);
+    expect([neg.type, neg.code]).toEqual(['unprocessable', 'DRM_VALIDATION']);
   });
 });

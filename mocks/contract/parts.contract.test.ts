@@ -1,5 +1,5 @@
 import type { Principal } from '../../bff/src/domain/principal';
-import { AppError } from '../../bff/src/http/errors';
+import { AppError } from '../../bff/src/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { PartsGateway } from '../../bff/src/integrations/odoo/parts';
@@ -78,17 +78,17 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('parts over %s', (transport) => {
     expect(b).toEqual({ ...a, replayed: true });
     expect(await freeQty(product)).toBe(stock);
     const e = await rejected(as(staff.keeper!, () => p.issue(wo, key, [{ product_id: product, qty: 2 }])));
-    expect([e.status, e.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     expect(await p.pickingCount(wo)).toBe(1);
   });
 
   it('over-return → 409 DRM_OVER_RETURN; insufficient stock → 409 DRM_NO_STOCK naming the product and the available quantity, no picking left', async () => {
     const wo = await workOrder();
     const over = await rejected(as(staff.keeper!, () => p.giveBack(wo, 'ret-' + unique.tag(), [{ product_id: product, qty: 1 }])));
-    expect([over.status, over.code]).toEqual([409, 'DRM_OVER_RETURN']);
+    expect([over.type, over.code]).toEqual(['conflict', 'DRM_OVER_RETURN']);
     const free = await freeQty(product);
     const none = await rejected(as(staff.keeper!, () => p.issue(wo, 'iss-' + unique.tag(), [{ product_id: product, qty: free + 1000 }])));
-    expect([none.status, none.code]).toEqual([409, 'DRM_NO_STOCK']);
+    expect([none.type, none.code]).toEqual(['conflict', 'DRM_NO_STOCK']);
     expect(none.message).toMatch(new RegExp(`available ${free}\\b`));
     expect(await p.pickingCount(wo)).toBe(0);
     expect(await freeQty(product)).toBe(free);
@@ -115,7 +115,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('parts over %s', (transport) => {
     await as(staff.keeper!, () => p.issue(wo, 'iss-' + unique.tag(), [{ product_id: product, qty: 2 }]));
     const rev = (await wos.get(wo))!.revision;
     const e = await rejected(as(staff.advisor!, () => wos.act(wo, 'action_cancel', rev, 'c-' + unique.tag(), ['changed mind'])));
-    expect([e.status, e.code]).toEqual([409, 'DRM_HAS_PARTS']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_HAS_PARTS']);
     await as(staff.keeper!, () => p.giveBack(wo, 'ret-' + unique.tag(), [{ product_id: product, qty: 2 }]));
     const r = await as(staff.advisor!, () => wos.act(wo, 'action_cancel', rev, 'c-' + unique.tag(), ['changed mind']));
     expect(r.state).toBe('cancelled');
@@ -128,7 +128,7 @@ describe('a lost reply', () => {
     const key = 'lost-' + unique.tag();
     const impatient = target.client('jsonrpc');
     const e = await rejected(as(staff.keeper!, () => impatient.execute('drmoto.work.order', 'action_issue_parts', [[wo], key, [{ product_id: product, qty: 1 }]], {}, { timeoutMs: 1, requestKey: key })));
-    expect(e.status).toBe(503);
+    expect(e.type).toBe('dependency_unavailable');
     const r = await as(staff.keeper!, () => parts.issue(wo, key, [{ product_id: product, qty: 1 }]));
     expect(r.state).toBe('done');
     expect(await parts.pickingCount(wo, key)).toBe(1);
@@ -145,7 +145,7 @@ describe('concurrent duplicates of one key', () => {
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as AppError);
     expect(new Set(ok.map((r) => r.picking_id)).size).toBe(1);
     expect(ok.filter((r) => !r.replayed)).toHaveLength(1);
-    for (const f of failed) expect([f.status, f.code]).toEqual([409, 'DRM_DUP_KEY']);
+    for (const f of failed) expect([f.type, f.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     expect(await parts.pickingCount(wo, key)).toBe(1);
     expect((await parts.parts(wo)).find((x) => x.product?.id === product)?.issued).toBe(1);
   });

@@ -5,7 +5,7 @@
  * order's total to the cent — never fixed amounts. Every run uses new customers, keys and ledger references.
  */
 import type { Principal } from '../../bff/src/domain/principal';
-import { AppError } from '../../bff/src/http/errors';
+import { AppError } from '../../bff/src/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { PaymentsGateway, type InvoiceRow } from '../../bff/src/integrations/odoo/payments';
@@ -184,7 +184,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('invoices over %s', (transport) =>
     const { wo } = await inRepair();
     for (const who of [staff.technician!, staff.advisor!]) {
       const e = await rejected(as(who, () => p.syncInvoices(wo.id, 'sync-' + unique.tag())));
-      expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+      expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
     }
     expect(await pays.invoices(wo.id)).toHaveLength(0);
     expect((await as(staff.cashier!, () => p.syncInvoices(wo.id, 'sync-' + unique.tag()))).invoice_ids).toHaveLength(1);
@@ -195,7 +195,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('invoices over %s', (transport) =>
     const key = 'k-' + unique.tag();
     await wo.act(staff.technician!, 'action_mark_ready', [], key);
     const e = await rejected(as(system, () => p.syncInvoices(wo.id, key)));
-    expect([e.status, e.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     expect(await pays.invoices(wo.id)).toHaveLength(0);
   });
 });
@@ -234,12 +234,12 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('payments over %s', (transport) =>
     const ref = 'ledger-' + unique.tag();
     const r = await as(system, () => p.registerPayment(wo.id, ref, 10, 'stripe'));
     const otherAmount = await rejected(as(system, () => p.registerPayment(wo.id, ref, 11, 'stripe')));
-    expect([otherAmount.status, otherAmount.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([otherAmount.type, otherAmount.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     const otherChannel = await rejected(as(system, () => p.registerPayment(wo.id, ref, 10, 'offline')));
-    expect([otherChannel.status, otherChannel.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([otherChannel.type, otherChannel.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     const other = await inRepair();
     const otherWo = await rejected(as(system, () => p.registerPayment(other.wo.id, ref, 10, 'stripe')));
-    expect([otherWo.status, otherWo.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([otherWo.type, otherWo.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     expect(await p.paymentCount(ref)).toBe(1);
     expect((await pays.payments(other.wo.id)).length).toBe(0);
     expectMoney((await pays.money(wo.id))!.amount_paid, r.amount_paid);
@@ -249,7 +249,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('payments over %s', (transport) =>
     const { wo } = await inRepair();
     for (const [amount, channel] of [[0, 'wechat'], [-5, 'wechat'], [10, 'bitcoin']] as const) {
       const e = await rejected(as(system, () => p.registerPayment(wo.id, 'ledger-' + unique.tag(), amount, channel as 'wechat')));
-      expect([e.status, e.code]).toEqual([422, 'DRM_VALIDATION']);
+      expect([e.type, e.code]).toEqual(['unprocessable', 'DRM_VALIDATION']);
     }
     expect(await pays.payments(wo.id)).toHaveLength(0);
     expect((await pays.money(wo.id))!.amount_paid).toBe(0);
@@ -259,7 +259,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('payments over %s', (transport) =>
     const { wo } = await inRepair();
     for (const who of [staff.technician!, staff.advisor!]) {
       const e = await rejected(as(who, () => p.registerPayment(wo.id, 'ledger-' + unique.tag(), 10, 'offline')));
-      expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+      expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
     }
     expect(await pays.payments(wo.id)).toHaveLength(0);
     const ok = await as(staff.cashier!, () => p.registerPayment(wo.id, 'ledger-' + unique.tag(), 10, 'offline'));
@@ -284,7 +284,7 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('payments over %s', (transport) =>
     const { wo } = await inRepair();
     await as(system, () => p.registerPayment(wo.id, 'ledger-' + unique.tag(), 1, 'wechat'));
     const e = await rejected(wo.act(staff.advisor!, 'action_cancel', ['customer changed their mind']));
-    expect([e.status, e.code]).toEqual([409, 'DRM_MONEY_HELD']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_MONEY_HELD']);
     expect((await pays.money(wo.id))!.state).toBe('in_progress');
   });
 
@@ -372,7 +372,7 @@ describe('the settled close', () => {
     expectMoney(a.amount_due, amount - first);
     expect(await wo.close(system)).toEqual(expect.objectContaining({ closed: false, reason: expect.stringMatching(/^DRM_MONEY_OWING: /) }));
     const e = await rejected(wo.close(staff.technician!));
-    expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+    expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
     const b = await pays.registerPayment(wo.id, 'ledger-' + unique.tag(), (minor(amount) - minor(first)) / 10 ** decimals, 'wechat');
     expectMoney(b.amount_paid, amount);
     expectMoney(b.amount_due, 0);
@@ -398,7 +398,7 @@ describe('concurrent settlement (the queued job and the deliver route settling t
     const regs = await Promise.allSettled(Array.from({ length: n }, () => pays.registerPayment(wo.id, ref, amount, 'wechat')));
     const ok = regs.filter((r) => r.status === 'fulfilled').map((r) => r.value);
     const failed = regs.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason as AppError);
-    for (const f of failed) expect([f.status, f.code]).toEqual([409, 'DRM_DUP_KEY']);
+    for (const f of failed) expect([f.type, f.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     expect(ok.filter((r) => !r.replayed)).toHaveLength(1);
     expect(new Set(ok.map((r) => r.payment_id)).size).toBe(1);
     expect(await pays.paymentCount(ref)).toBe(1);

@@ -139,21 +139,21 @@ describe.each(['jsonrpc', 'xmlrpc'] as const)('refunds over %s', (transport) => 
     await paidInFull(wo);
     for (const [amount, credit, channel] of [[0, 0, 'wechat'], [5, 6, 'wechat'], [5, -1, 'wechat'], [5, 0, 'bitcoin']] as const) {
       const e = await rejected(as(system, () => p.registerRefund(wo.id, 'ledger-' + unique.tag(), amount, channel as 'wechat', credit)));
-      expect([e.status, e.code]).toEqual([422, 'DRM_VALIDATION']);
+      expect([e.type, e.code]).toEqual(['unprocessable', 'DRM_VALIDATION']);
     }
     for (const who of [staff.technician!, staff.advisor!]) {
       const e = await rejected(as(who, () => p.registerRefund(wo.id, 'ledger-' + unique.tag(), 5, 'wechat', 5)));
-      expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+      expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
     }
     const ref = 'ledger-' + unique.tag();
     await as(staff.cashier!, () => p.registerRefund(wo.id, ref, 5, 'wechat', 5));
     for (const [amount, credit, channel] of [[6, 5, 'wechat'], [5, 0, 'wechat'], [5, 5, 'stripe']] as const) {
       const e = await rejected(as(system, () => p.registerRefund(wo.id, ref, amount, channel, credit)));
-      expect([e.status, e.code]).toEqual([409, 'DRM_DUP_KEY']);
+      expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     }
     const paidRef = (await p.payments(wo.id)).find((x) => x.payment_type === 'inbound')!.ledger_ref!;
     const e = await rejected(as(system, () => p.registerRefund(wo.id, paidRef, 1, 'wechat', 0)));
-    expect([e.status, e.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
     expect((await p.payments(wo.id)).filter((x) => x.payment_type === 'outbound')).toHaveLength(1);
   });
 });

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { createLogger } from '../../bff/src/logger';
 import { requestContext } from '../../bff/src/context';
 import type { Principal } from '../../bff/src/domain/principal';
-import { AppError } from '../../bff/src/http/errors';
+import { AppError } from '../../bff/src/errors';
 import { OdooClient, type OdooConfig } from '../../bff/src/integrations/odoo/client';
 import type { ActionResult, WorkOrderGateway } from '../../bff/src/integrations/odoo/work-orders';
 import { startOdooMock, type OdooMock } from '../odoo/server';

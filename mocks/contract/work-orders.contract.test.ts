@@ -1,5 +1,5 @@
 import type { Principal } from '../../bff/src/domain/principal';
-import { AppError } from '../../bff/src/http/errors';
+import { AppError, isRefusal } from '../../bff/src/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { WorkOrderGateway, type ActionResult } from '../../bff/src/integrations/odoo/work-orders';
@@ -80,8 +80,7 @@ describe('work orders: opening (WO-001)', () => {
     const ok = await as(customerP(mine.partnerId), () => wos.open({ partner_id: mine.partnerId, vehicle_id: mine.vehicleId, symptom: 'noise' }, 'open-' + unique.tag()));
     expect(ok.state).toBe('draft');
     const e = await rejected(as(customerP(mine.partnerId), () => wos.open({ partner_id: mine.partnerId, vehicle_id: other.vehicleId }, 'open-' + unique.tag())));
-    expect(e.status).toBeGreaterThanOrEqual(403);
-    expect(e.status).toBeLessThan(500);
+    expect(isRefusal(e)).toBe(true);
   });
 });
 
@@ -89,7 +88,7 @@ describe('work orders: transitions', () => {
   it('an illegal transition → 409 DRM_WO_STATE naming the current state', async () => {
     const { wo } = await openWo();
     const e = await rejected(wo.act(staff.technician!, 'action_mark_ready'));
-    expect([e.status, e.code]).toEqual([409, 'DRM_WO_STATE']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_WO_STATE']);
     expect(e.message).toContain("'draft'");
   });
 
@@ -97,7 +96,7 @@ describe('work orders: transitions', () => {
     const { wo } = await openWo();
     const before = (await wos.get(wo.id))!;
     const e = await rejected(as(staff.advisor!, () => wos.act(wo.id, 'action_checkin', before.revision - 1 || 999, 'k-' + unique.tag())));
-    expect([e.status, e.code]).toEqual([409, 'DRM_STALE']);
+    expect([e.type, e.code]).toEqual(['stale', 'DRM_STALE']);
     expect((await wos.get(wo.id))!.state).toBe('draft');
   });
 
@@ -110,7 +109,7 @@ describe('work orders: transitions', () => {
     const log = await wos.log(wo.id);
     expect(log.filter((l) => l.to_state === 'checkin' && l.event === 'transition')).toHaveLength(1);
     const e = await rejected(as(staff.technician!, () => wos.act(wo.id, 'action_start_diagnosis', first.revision, key)));
-    expect([e.status, e.code]).toEqual([409, 'DRM_DUP_KEY']);
+    expect([e.type, e.code]).toEqual(['conflict', 'DRM_DUP_KEY']);
   });
 
   it('a transition whose reply was lost (client timeout) and is retried with its key → one log row', async () => {
@@ -122,7 +121,7 @@ describe('work orders: transitions', () => {
     const e = await rejected(as(staff.advisor!, () => impatient.execute('drmoto.work.order', 'action_checkin', [[wo.id], wo.revision, key], {}, { timeoutMs: 1, requestKey: key }))).finally(() =>
       target.mock?.delayReplies(0),
     );
-    expect(e.status).toBe(503);
+    expect(e.type).toBe('dependency_unavailable');
     let r: ActionResult | undefined;
     for (let i = 0; i < 50 && !r; i++) {
       try {
@@ -141,7 +140,7 @@ describe('work orders: transitions', () => {
   it('the acting principal is checked: a technician cannot check in → 403 DRM_FORBIDDEN', async () => {
     const { wo } = await openWo();
     const e = await rejected(wo.act(staff.technician!, 'action_checkin'));
-    expect([e.status, e.code]).toEqual([403, 'DRM_FORBIDDEN']);
+    expect([e.type, e.code]).toEqual(['forbidden', 'DRM_FORBIDDEN']);
   });
 
   it('concurrent transitions on one work order: exactly one wins, the log has no gap or duplicate', async () => {
@@ -162,7 +161,7 @@ describe('work orders: transitions', () => {
   it('cancel needs a reason (422 DRM_VALIDATION) and then cancels', async () => {
     const { wo } = await openWo();
     const e = await rejected(wo.act(staff.advisor!, 'action_cancel', ['']));
-    expect([e.status, e.code]).toEqual([422, 'DRM_VALIDATION']);
+    expect([e.type, e.code]).toEqual(['unprocessable', 'DRM_VALIDATION']);
     const r = await wo.act(staff.advisor!, 'action_cancel', ['customer changed their mind']);
     expect(r.state).toBe('cancelled');
     const audit = await odoo.searchRead<{ action: string }>('drmoto.audit.log', [['work_order_id', '=', wo.id]], ['action']);
@@ -222,7 +221,7 @@ describe('quote versions (WO-010) and taxes', () => {
     await toQuoted(wo);
     const [q] = await wos.quotes(wo.id);
     const e1 = await rejected(odoo.execute('drmoto.work.order.quote', 'write', [[q!.id], { note: 'changed' }]));
-    expect([e1.status, e1.code]).toEqual([409, 'DRM_QUOTE_LOCKED']);
+    expect([e1.type, e1.code]).toEqual(['conflict', 'DRM_QUOTE_LOCKED']);
     const e2 = await rejected(odoo.execute('drmoto.work.order.quote', 'unlink', [[q!.id]]));
     expect(e2.code).toBe('DRM_QUOTE_LOCKED');
     const e3 = await rejected(odoo.execute('drmoto.work.order.quote.line', 'write', [[q!.line_ids[0]], { price_unit: 1 }]));
@@ -234,7 +233,7 @@ describe('quote versions (WO-010) and taxes', () => {
     await toQuoted(wo);
     const stranger = await newCustomerWithVehicle();
     const e = await rejected(wo.act(customerP(stranger.partnerId), 'action_confirm_quote', [1]));
-    expect([403, 404]).toContain(e.status);
+    expect(['forbidden', 'not_found']).toContain(e.type);
     await wo.act(customerP(partnerId), 'action_reject_quote', [1, 'too expensive']);
     expect((await rejected(wo.act(customerP(partnerId), 'action_confirm_quote', [1]))).code).toBe('DRM_QUOTE_STATE');
     await wo.act(staff.advisor!, 'action_create_quote', [[labor(100)]]);
@@ -313,8 +312,8 @@ describe('delivery and closing', () => {
     await wo.act(staff.technician!, 'action_start_repair');
     await wo.act(staff.technician!, 'action_mark_ready');
     const owing = await rejected(wo.act(staff.advisor!, 'action_deliver', [false]));
-    expect([owing.status, owing.code]).toEqual([409, 'DRM_MONEY_OWING']);
-    expect((await rejected(wo.act(staff.advisor!, 'action_deliver', [true]))).status).toBe(403);
+    expect([owing.type, owing.code]).toEqual(['conflict', 'DRM_MONEY_OWING']);
+    expect((await rejected(wo.act(staff.advisor!, 'action_deliver', [true]))).type).toBe('forbidden');
     const d = await wo.act(staff.manager!, 'action_deliver', [true, 'regular customer, pays tomorrow']);
     expect(d).toEqual(expect.objectContaining({ state: 'delivered', closed: false }));
     const c = await wo.act(staff.cashier!, 'action_close');
@@ -343,9 +342,9 @@ describe('logs are immutable', () => {
     const { wo } = await openWo();
     await wo.act(staff.advisor!, 'action_cancel', ['test']);
     const [log] = await wos.log(wo.id);
-    expect((await rejected(odoo.execute('drmoto.wo.status.log', 'write', [[log!.id], { note: 'x' }]))).status).toBeGreaterThanOrEqual(403);
-    expect((await rejected(odoo.execute('drmoto.wo.status.log', 'unlink', [[log!.id]]))).status).toBeGreaterThanOrEqual(403);
+    expect(isRefusal(await rejected(odoo.execute('drmoto.wo.status.log', 'write', [[log!.id], { note: 'x' }])))).toBe(true);
+    expect(isRefusal(await rejected(odoo.execute('drmoto.wo.status.log', 'unlink', [[log!.id]])))).toBe(true);
     const [audit] = await odoo.searchRead<{ id: number }>('drmoto.audit.log', [['work_order_id', '=', wo.id]], ['id']);
-    expect((await rejected(odoo.execute('drmoto.audit.log', 'unlink', [[audit!.id]]))).status).toBeGreaterThanOrEqual(403);
+    expect(isRefusal(await rejected(odoo.execute('drmoto.audit.log', 'unlink', [[audit!.id]])))).toBe(true);
   });
 });

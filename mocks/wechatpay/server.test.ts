@@ -45,8 +45,8 @@ async function startReceiver(cfg: () => WechatPayConfig): Promise<Receiver> {
       } catch (e) {
         if (!(e instanceof NotificationRejected)) throw e;
         r.received.push({ rejected: e.reason });
-        res.writeHead(e.httpStatus, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify(e.toWechatBody()));
+        res.writeHead(401, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ code: 'FAIL', message: e.publicMessage }));
       }
     });
   });
@@ -382,7 +382,7 @@ describe(startWechatPayMock.name, () => {
       await client.prepayJsapi({ outTradeNo: no, description: 'x', amount: { total: 500 }, payerOpenid: OPENID });
       await expect(client.refund({ outRefundNo: `RF-${no}`, outTradeNo: no, amount: { refund: 100, total: 500 } })).rejects.toMatchObject({ code: 'WXPAY_INVALID_REQUEST' });
       await mock.pay(no, { lose: true });
-      await expect(client.refund({ outRefundNo: `RF-${no}`, outTradeNo: no, amount: { refund: 100, total: 400 } })).rejects.toMatchObject({ code: 'WXPAY_PARAM_ERROR', status: 422 });
+      await expect(client.refund({ outRefundNo: `RF-${no}`, outTradeNo: no, amount: { refund: 100, total: 400 } })).rejects.toMatchObject({ code: 'WXPAY_PARAM_ERROR', type: 'unprocessable' });
       await expect(client.refund({ outRefundNo: 'RF-none', outTradeNo: 'NOPE-0001', amount: { refund: 1, total: 1 } })).rejects.toMatchObject({ code: 'WXPAY_RESOURCE_NOT_EXISTS' });
     });
   });

@@ -60,11 +60,15 @@ export function spawnOdooMock(env: Record<string, string> = {}): Promise<{ child
   return spawnReady(['mocks/odoo/main.ts'], { ...process.env, ODOO_MOCK_PORT: '0', ...env }, /on (http:\/\/127\.0\.0\.1:\d+)/);
 }
 
-/** The BFF in a process of its own as production runs it (free port, info logs); `env` adds its Odoo, store, providers. */
+/**
+ * The BFF in a process of its own as production runs it (free port, info logs); `env` adds its Odoo, store, providers.
+ * NODE_ENV stays `development` only so it migrates its store at boot and may run on PGlite or without Redis (production
+ * mode refuses both and never migrates); nothing else in the BFF reads NODE_ENV.
+ */
 export function spawnBff(env: Record<string, string | undefined>): Promise<{ child: ChildProcess; url: string }> {
   return spawnReady(
     ['bff/src/server.ts'],
-    { PATH: process.env.PATH, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: 'bench-secret-bench-secret-bench-secret', ...env },
+    { PATH: process.env.PATH, NODE_ENV: 'development', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JWT_SECRET: 'bench-secret-bench-secret-bench-secret', ...env },
     /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
   );
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { createLogger } from '../logger';
 import type { TokenService } from '../services/token.service';
 import type { BeginResult, IdempotencyClaim, IdempotencyScope, StoredResponse } from '../store/idempotency';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 import {
   canonicalJson,
   Idempotency,
@@ -100,7 +100,7 @@ describe('readIdempotencyKey', () => {
   });
 
   it('refuses a missing key on a required route with IDEMPOTENCY_KEY_REQUIRED', () => {
-    expect(() => readIdempotencyKey(fakeReq({}), 'required')).toThrow(expect.objectContaining({ status: 400, code: 'IDEMPOTENCY_KEY_REQUIRED' }));
+    expect(() => readIdempotencyKey(fakeReq({}), 'required')).toThrow(expect.objectContaining({ type: 'invalid_input', code: 'IDEMPOTENCY_KEY_REQUIRED' }));
   });
 
   it.each([
@@ -110,7 +110,7 @@ describe('readIdempotencyKey', () => {
     ['a control character', 'key\t12345678'],
   ])('refuses a key that is %s, even on an optional route', (_why, key) => {
     expect(() => readIdempotencyKey(fakeReq({ headers: { 'idempotency-key': key } }), 'optional')).toThrow(
-      expect.objectContaining({ status: 400, code: 'IDEMPOTENCY_KEY_INVALID' }),
+      expect.objectContaining({ type: 'invalid_input', code: 'IDEMPOTENCY_KEY_INVALID' }),
     );
   });
 

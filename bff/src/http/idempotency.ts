@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Logger } from '../logger';
 import type { BeginResult, IdempotencyClaim, IdempotencyScope, StoredResponse } from '../store/idempotency';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 /**
  * The Idempotency-Key layer of the route registry (DESIGN.md §7, Stripe-like): a route with `idempotency` set runs its
@@ -30,7 +30,7 @@ export function readIdempotencyKey(req: Request, mode: IdempotencyMode): string 
   const values = req.headersDistinct[IDEMPOTENCY_KEY_HEADER.toLowerCase()];
   if (!values || values.length === 0) {
     if (mode === 'required') {
-      throw new AppError('bad_request', `This endpoint needs an ${IDEMPOTENCY_KEY_HEADER} header (8–255 printable ASCII characters, one per operation).`, {
+      throw new AppError('invalid_input', `This endpoint needs an ${IDEMPOTENCY_KEY_HEADER} header (8–255 printable ASCII characters, one per operation).`, {
         code: 'IDEMPOTENCY_KEY_REQUIRED',
       });
     }
@@ -38,7 +38,7 @@ export function readIdempotencyKey(req: Request, mode: IdempotencyMode): string 
   }
   const key = values[0];
   if (values.length > 1 || key === undefined || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new AppError('bad_request', `The ${IDEMPOTENCY_KEY_HEADER} header must be one value of 8–255 printable ASCII characters.`, {
+    throw new AppError('invalid_input', `The ${IDEMPOTENCY_KEY_HEADER} header must be one value of 8–255 printable ASCII characters.`, {
       code: 'IDEMPOTENCY_KEY_INVALID',
     });
   }
@@ -124,7 +124,7 @@ export class Idempotency {
     try {
       begun = await this.store.begin(scope, hash);
     } catch (err) {
-      throw new AppError('unavailable', 'The request could not be recorded for idempotency; retry with the same key.', {
+      throw new AppError('dependency_unavailable', 'The request could not be recorded for idempotency; retry with the same key.', {
         code: 'IDEMPOTENCY_STORE_UNAVAILABLE',
         retryAfterS: 1,
         cause: err,

@@ -1,8 +1,9 @@
 import express from 'express';
 import { Writable } from 'node:stream';
 import request from 'supertest';
+import { AppError, ERROR_KINDS, type ErrorKind } from '../errors';
 import { DbError } from '../store/db';
-import { problemHandler } from './problem';
+import { PROBLEMS, problemHandler } from './problem';
 import { traceMiddleware } from './trace';
 import { createLogger } from '../logger';
 
@@ -66,5 +67,40 @@ describe('problemHandler: framework errors', () => {
   it('an SDK error with a 4xx statusCode but no `expose` is our bug: 500', async () => {
     const r = await request(appThatThrows(Object.assign(new Error('No such payment_intent'), { statusCode: 404, type: 'StripeInvalidRequestError' }))).get('/boom');
     expect(r.status).toBe(500);
+  });
+});
+
+describe('problemHandler: every kind of AppError', () => {
+  // Pinned here, not read from PROBLEMS: clients match on these statuses and types, so a change must show in a test.
+  const expected: Record<ErrorKind, [status: number, type: string, title: string]> = {
+    invalid_input: [400, 'bad_request', 'Bad request'],
+    validation: [400, 'validation', 'Validation failed'],
+    unauthenticated: [401, 'unauthorized', 'Unauthorized'],
+    forbidden: [403, 'forbidden', 'Forbidden'],
+    not_found: [404, 'not_found', 'Not found'],
+    conflict: [409, 'conflict', 'Conflict'],
+    stale: [412, 'precondition_failed', 'Precondition failed'],
+    payload_too_large: [413, 'payload_too_large', 'Payload too large'],
+    unsupported_media_type: [415, 'unsupported_media_type', 'Unsupported media type'],
+    unprocessable: [422, 'unprocessable', 'Unprocessable content'],
+    rate_limited: [429, 'rate_limited', 'Too many requests'],
+    upstream_error: [502, 'bad_gateway', 'Upstream error'],
+    dependency_unavailable: [503, 'unavailable', 'Service unavailable'],
+    not_configured: [503, 'unavailable', 'Service unavailable'],
+  };
+
+  it('the table above names every kind, and only kinds', () => {
+    expect(Object.keys(expected).sort()).toEqual([...ERROR_KINDS].sort());
+    expect(Object.keys(PROBLEMS).sort()).toEqual([...ERROR_KINDS].sort());
+  });
+
+  it.each(ERROR_KINDS.map((k) => [k]))('%s → its status, type and title, with code, detail and Retry-After', async (kind) => {
+    const [status, type, title] = expected[kind];
+    const r = await request(appThatThrows(new AppError(kind, 'what happened', { code: 'SOME_CODE', retryAfterS: 9 }))).get('/boom');
+    expect(r.status).toBe(status);
+    expect(r.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(r.headers['retry-after']).toBe('9');
+    expect(r.headers['www-authenticate']).toBe(kind === 'unauthenticated' ? 'Bearer realm="drmoto"' : undefined);
+    expect(r.body).toEqual({ type: `urn:drmoto:problem:${type}`, title, status, detail: 'what happened', instance: '/boom', trace_id: expect.any(String), code: 'SOME_CODE' });
   });
 });

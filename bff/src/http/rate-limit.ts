@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 
 /**
  * Fixed-window limiter per client IP, in memory (per BFF process: behind N replicas the effective

@@ -2,8 +2,7 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { requestContext } from '../context';
 import { principalKey, type Principal, type StaffRole } from '../domain/principal';
-import type { TokenService } from '../services/token.service';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey, requestHash, scopePath, type Idempotency, type IdempotencyMode } from './idempotency';
 import { parsePart } from './validate';
 
@@ -50,13 +49,18 @@ export interface RouteDef<PS extends Schema | undefined, QS extends Schema | und
   handler: (v: Valid<Out<PS>, Out<QS>, Out<BS>>, req: Request, res: Response) => Promise<void>;
 }
 
+/** What authentication needs: a bearer access token in, the principal it stands for out (an AppError if it doesn't verify). */
+export interface AccessTokenVerifier {
+  verifyAccess(token: string): Principal;
+}
+
 /** Routes register here and in express at once, so /openapi.json is generated from the same zod schemas. */
 export class RouteRegistry {
   readonly routes: RouteDef<Schema | undefined, Schema | undefined, Schema | undefined>[] = [];
 
   constructor(
     private readonly basePath: string,
-    private readonly tokens: TokenService,
+    private readonly tokens: AccessTokenVerifier,
     /** Needed as soon as one route sets `idempotency`; `add` refuses such a route without it. */
     private readonly idempotency?: Idempotency,
   ) {}
@@ -196,11 +200,11 @@ function toJson(schema: Schema, io: 'input' | 'output'): unknown {
   return z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' });
 }
 
-function authenticate(tokens: TokenService, req: Request, access: Access): Principal {
+function authenticate(tokens: AccessTokenVerifier, req: Request, access: Access): Principal {
   if (access === 'public') return { kind: 'system' };
   const header = req.header('authorization');
   const m = header?.match(/^Bearer\s+(\S+)$/i);
-  if (!m || !m[1]) throw new AppError('unauthorized', 'A Bearer access token is required.');
+  if (!m || !m[1]) throw new AppError('unauthenticated', 'A Bearer access token is required.');
   const p = tokens.verifyAccess(m[1]);
   if (p.kind === 'staff') {
     if (!access.staff) throw new AppError('forbidden', 'Staff accounts cannot use this endpoint.');
@@ -216,5 +220,5 @@ function authenticate(tokens: TokenService, req: Request, access: Access): Princ
     }
     return p;
   }
-  throw new AppError('unauthorized', 'The token is invalid.');
+  throw new AppError('unauthenticated', 'The token is invalid.');
 }

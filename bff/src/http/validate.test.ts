@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from './errors';
+import { AppError } from '../errors';
 import { parsePart, unstorableStrings } from './validate';
 
 describe('unstorableStrings', () => {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError, type FieldError } from './errors';
+import { AppError, type FieldError } from '../errors';
 
 export function zodIssuesToFieldErrors(where: string, error: z.ZodError): FieldError[] {
   return error.issues.map((i) => ({

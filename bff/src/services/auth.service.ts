@@ -1,6 +1,6 @@
 import { STAFF_ROLES, type Principal, type StaffRole } from '../domain/principal';
 import { normalizePhone } from '../domain/normalize';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { IdentityGateway, StaffGateway } from '../integrations/odoo/gateways';
 import type { WechatClient } from '../integrations/wechat/client';
 import type { TokenPair, TokenService } from './token.service';
@@ -25,7 +25,7 @@ export class AuthService {
 
   async staffLogin(login: string, password: string): Promise<TokenPair & { user: Me }> {
     const uid = await this.staff.authenticate(login, password);
-    if (!uid) throw new AppError('unauthorized', 'Wrong login or password.');
+    if (!uid) throw new AppError('unauthenticated', 'Wrong login or password.');
     const profile = await this.staff.profile(uid);
     const roles = profile.roles.filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r));
     if (roles.length === 0) throw new AppError('forbidden', 'This Odoo user has no workshop role.');
@@ -50,7 +50,7 @@ export class AuthService {
     const normalized = normalizePhone(phone);
     if (!normalized) throw new AppError('unprocessable', 'WeChat returned a phone number we cannot use.', { code: 'DRM_PHONE_INVALID' });
     const ident = await this.identities.openidOf(p.identityId);
-    if (!ident) throw new AppError('unauthorized', 'This login no longer exists.');
+    if (!ident) throw new AppError('unauthenticated', 'This login no longer exists.');
     const bound = await this.identities.bindPhone(ident.app_id, ident.openid, normalized, name);
     const principal: Principal = { kind: 'customer', identityId: bound.identity_id, partnerId: bound.partner_id };
     return { ...(await this.tokens.issue(principal)), user: this.me(principal) };
@@ -63,11 +63,11 @@ export class AuthService {
       // Roles may have changed in Odoo since the last login.
       const profile = await this.staff.profile(p.uid);
       const roles = profile.roles.filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r));
-      if (roles.length === 0) throw new AppError('unauthorized', 'This user no longer has a workshop role.');
+      if (roles.length === 0) throw new AppError('unauthenticated', 'This user no longer has a workshop role.');
       principal = { ...p, roles, name: profile.name, companyId: profile.company_id };
     } else if (p.kind === 'customer') {
       const ident = await this.identities.openidOf(p.identityId);
-      if (!ident) throw new AppError('unauthorized', 'This login no longer exists.');
+      if (!ident) throw new AppError('unauthenticated', 'This login no longer exists.');
       principal = { ...p, partnerId: ident.partner_id };
     }
     return { ...(await this.tokens.issue(principal)), user: this.me(principal) };
@@ -76,6 +76,6 @@ export class AuthService {
   me(p: Principal): Me {
     if (p.kind === 'staff') return { kind: 'staff', uid: p.uid, name: p.name, roles: p.roles, shop_id: p.companyId };
     if (p.kind === 'customer') return { kind: 'customer', customer_id: p.partnerId, phone_bound: p.partnerId !== null };
-    throw new AppError('unauthorized', 'Not logged in.');
+    throw new AppError('unauthenticated', 'Not logged in.');
   }
 }

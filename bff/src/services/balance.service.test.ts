@@ -1,5 +1,5 @@
 import type { Principal } from '../domain/principal';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Shop } from '../integrations/odoo/shops';
 import type { WoRow } from '../integrations/odoo/work-orders';
 import type { Db } from '../store/db';

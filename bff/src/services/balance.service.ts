@@ -1,6 +1,6 @@
 import { toMinor } from '../domain/money';
 import type { Principal } from '../domain/principal';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Shop, ShopGateway } from '../integrations/odoo/shops';
 import type { WoRow, WorkOrderGateway } from '../integrations/odoo/work-orders';
 import type { Db } from '../store/db';

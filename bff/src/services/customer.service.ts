@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/principal';
 import { escapeLike, normalizePhone } from '../domain/normalize';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Customer, CustomerGateway, CustomerInput, Vehicle, VehicleGateway } from '../integrations/odoo/gateways';
 
 export interface Page {

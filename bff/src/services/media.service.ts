@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { principalKey, type Principal } from '../domain/principal';
-import { AppError } from '../http/errors';
+import { AppError, isRefusal } from '../errors';
 import type { Logger } from '../logger';
 import type { MediaConfig } from '../integrations/s3/config';
 import { isMediaType, MEDIA_TYPES, MEDIA_TYPE_LIST, sniff, SNIFF_BYTES, type MediaType } from '../integrations/s3/magic';
@@ -88,7 +88,7 @@ export class MediaService {
   ) {}
 
   private get store(): { storage: ObjectStorage; cfg: MediaConfig } {
-    if (!this.storage || !this.cfg) throw new AppError('unavailable', 'Media uploads are not configured on this server.', { code: 'MEDIA_NOT_CONFIGURED', retryAfterS: 3600 });
+    if (!this.storage || !this.cfg) throw new AppError('not_configured', 'Media uploads are not configured on this server.', { code: 'MEDIA_NOT_CONFIGURED', retryAfterS: 3600 });
     return { storage: this.storage, cfg: this.cfg };
   }
 
@@ -168,7 +168,7 @@ export class MediaService {
       });
     } catch (e) {
       // Odoo refused for good (work order closed meanwhile, not allowed): the object goes. Unavailable: try again later.
-      if (e instanceof AppError && e.status < 500) {
+      if (isRefusal(e)) {
         await this.reject(u, new Rejection(e.code ?? 'MEDIA_REFUSED', e.message), e);
       }
       throw e;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { principalKey, type Principal } from '../domain/principal';
 import { payloadHash } from '../domain/ledger-hash';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { AuditRepository } from '../store/audit';
 import type { Db } from '../store/db';

@@ -1,5 +1,5 @@
 import type { Principal, StaffRole } from '../domain/principal';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { PartLine, PartRowFull, PartsGateway, PickingRow } from '../integrations/odoo/parts';
 import type { WorkOrderGateway } from '../integrations/odoo/work-orders';
 

@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/principal';
 import { payloadHash } from '../domain/ledger-hash';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { IdentityGateway } from '../integrations/odoo/gateways';
 import type { WorkOrderGateway } from '../integrations/odoo/work-orders';
@@ -81,7 +81,7 @@ export class PaymentService {
   ) {}
 
   private get pay(): { client: WechatPayClient; cfg: WechatPayConfig } {
-    if (!this.wxpay) throw new AppError('unavailable', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED', retryAfterS: 3600 });
+    if (!this.wxpay) throw new AppError('not_configured', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED', retryAfterS: 3600 });
     return this.wxpay;
   }
 
@@ -90,7 +90,7 @@ export class PaymentService {
     const { client, cfg } = this.pay;
     const { due, currency, wo } = await this.balance.amountDue(workOrderId, p);
     const ident = await this.identities.openidOf(p.identityId);
-    if (!ident) throw new AppError('unauthorized', 'This login no longer exists.');
+    if (!ident) throw new AppError('unauthenticated', 'This login no longer exists.');
 
     const order = await this.orders.openFor(
       { workOrderId, shopId: wo.company_id ?? 0, warehouseId: wo.warehouse_id ?? 0, merchantAccount: cfg.mchid, channel: 'wechat', amount: due, currency, timeExpire: new Date(Date.now() + cfg.orderTtlS * 1000) },

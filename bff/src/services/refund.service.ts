@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { payloadHash } from '../domain/ledger-hash';
 import { principalKey, type Principal } from '../domain/principal';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import { fromStripeAmount, toStripeAmount } from '../integrations/stripe/amounts';
 import { StripeCallError, type StripeClient, type StripeRefund } from '../integrations/stripe/client';

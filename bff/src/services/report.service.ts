@@ -1,7 +1,7 @@
 import type { LedgerChannel, LedgerKind } from '../domain/ledger-hash';
 import type { Principal, StaffRole } from '../domain/principal';
 import { localMidnightUtc, nextDay, toOdooDatetime } from '../domain/time';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { StaffGateway } from '../integrations/odoo/gateways';
 import type { DateWindow, ReportGateway } from '../integrations/odoo/reports';
 import type { Shop, ShopGateway } from '../integrations/odoo/shops';

@@ -1,5 +1,5 @@
 import { fromMinor } from '../domain/money';
-import { AppError } from '../http/errors';
+import { isRefusal } from '../errors';
 import type { Logger } from '../logger';
 import type { Principal } from '../domain/principal';
 import type { PaymentsGateway } from '../integrations/odoo/payments';
@@ -109,7 +109,7 @@ export class SettlementService {
       return 'settled';
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
-      if (e instanceof AppError && e.status < 500) {
+      if (isRefusal(e)) {
         // Odoo refused for a business reason (e.g. the work order was cancelled): a retry won't help.
         await this.outbox.markFailed(outboxId, `${e.code ?? e.type}: ${message}`);
         throw new PermanentJobError(`settlement of outbox ${outboxId} refused by Odoo: ${e.code ?? e.type}: ${message}`);

@@ -1,6 +1,6 @@
 import { payloadHash } from '../domain/ledger-hash';
 import type { Principal } from '../domain/principal';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { ShopGateway } from '../integrations/odoo/shops';
 import { fromStripeAmount, StripeAmountError, stripeExponent, toStripeAmount } from '../integrations/stripe/amounts';
@@ -12,6 +12,7 @@ import type { PaymentOrderRepository } from '../store/payment-orders';
 import type { StripeEventRepository } from '../store/stripe-events';
 import type { BalanceService } from './balance.service';
 import { orderView, type PaymentOrderView, type RecordOutcome } from './payment.service';
+import type { NotificationOutcome } from './notification-outcome';
 import type { RefundService } from './refund.service';
 import type { SettlementService } from './settlement.service';
 
@@ -39,7 +40,7 @@ export class StripePaymentService {
   ) {}
 
   private get client(): StripeClient {
-    if (!this.stripe) throw new AppError('unavailable', 'Stripe is not configured on this server.', { code: 'STRIPE_NOT_CONFIGURED', retryAfterS: 3600 });
+    if (!this.stripe) throw new AppError('not_configured', 'Stripe is not configured on this server.', { code: 'STRIPE_NOT_CONFIGURED', retryAfterS: 3600 });
     return this.stripe;
   }
 
@@ -76,24 +77,26 @@ export class StripePaymentService {
     return { payment_order: orderView({ ...order, providerOrderRef: intentId }), client_secret: secret, stripe_amount: stripeAmount, currency };
   }
 
-  /** The webhook: verify, dedupe, record, answer. 400 for what does not verify (Stripe shows it on the dashboard). */
-  async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<{ status: number; body: unknown }> {
-    if (!this.stripe) return { status: 503, body: { error: 'stripe not configured' } };
+  /** The webhook: verify, dedupe, record, say what became of it. What does not verify is rejected (Stripe shows it on the dashboard). */
+  async handleWebhook(rawBody: Buffer, signature: string | undefined): Promise<NotificationOutcome> {
+    if (!this.stripe) return { outcome: 'not_configured' };
     let event: StripeEvent;
     try {
       event = this.stripe.constructEvent(rawBody, signature);
     } catch (e) {
       if (e instanceof StripeSignatureError) {
         this.logger.warn('stripe webhook rejected', { reason: e.message });
-        return { status: 400, body: { error: 'signature verification failed' } };
+        return { outcome: 'rejected', reason: 'bad_signature', message: 'signature verification failed' };
       }
       throw e;
     }
     const hash = payloadHash(rawBody);
-    if (await this.events.seen(event.id, event.type, hash)) return { status: 200, body: { received: true, duplicate: true } };
+    if (await this.events.seen(event.id, event.type, hash)) return { outcome: 'duplicate' };
     const outcome = await this.dispatch(event, hash);
     await this.events.processed(event.id, outcome);
-    return { status: 200, body: { received: true } };
+    // `duplicate` stays a redelivered event: a charge another event or the reconciler recorded first needs nothing more.
+    if (outcome === 'ignored' || outcome === 'duplicate') return { outcome: 'ignored' };
+    return { outcome: outcome === 'suspense' || outcome === 'quarantined' ? outcome : 'recorded' };
   }
 
   private async dispatch(event: StripeEvent, hash: string): Promise<string> {

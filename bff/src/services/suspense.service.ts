@@ -1,6 +1,6 @@
 import { payloadHash } from '../domain/ledger-hash';
 import { principalKey, type Principal } from '../domain/principal';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { AuditRepository } from '../store/audit';
 import type { Db } from '../store/db';

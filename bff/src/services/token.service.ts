@@ -1,7 +1,8 @@
 import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import { STAFF_ROLES, type Principal, type StaffRole } from '../domain/principal';
+import type { RefreshTokenStore } from '../store/refresh-tokens';
 
 export interface TokenPair {
   access_token: string;
@@ -26,14 +27,6 @@ interface Claims {
  * HS256 access and refresh tokens. Refresh tokens rotate: each is single-use, tracked by `jti`
  * in the RefreshTokenStore, so a stolen-and-replayed refresh token is refused.
  */
-export interface RefreshTokenStore {
-  /** Records an issued refresh token. */
-  issue(jti: string, subject: string, expiresAt: Date): Promise<void>;
-  /** Marks it used; false when it was unknown, already used or revoked. */
-  consume(jti: string): Promise<boolean>;
-  revokeSubject(subject: string): Promise<void>;
-}
-
 export class TokenService {
   /**
    * A KeyObject, not the string: given a string, jsonwebtoken first tries `createPublicKey(secret)` on
@@ -76,7 +69,7 @@ export class TokenService {
     if (!claims.jti || !(await this.refreshStore.consume(claims.jti))) {
       // Reuse of a rotated token means it leaked: revoke the whole family of that subject.
       await this.refreshStore.revokeSubject(claims.sub);
-      throw new AppError('unauthorized', 'The refresh token was already used or revoked.');
+      throw new AppError('unauthenticated', 'The refresh token was already used or revoked.');
     }
     return this.toPrincipal(claims);
   }
@@ -87,16 +80,16 @@ export class TokenService {
       claims = jwt.verify(token, this.key, { algorithms: ['HS256'], issuer: this.cfg.issuer }) as Claims;
     } catch (e) {
       const expired = e instanceof jwt.TokenExpiredError;
-      throw new AppError('unauthorized', expired ? 'The token has expired.' : 'The token is invalid.');
+      throw new AppError('unauthenticated', expired ? 'The token has expired.' : 'The token is invalid.');
     }
-    if (claims.typ !== typ) throw new AppError('unauthorized', `Expected an ${typ} token.`);
+    if (claims.typ !== typ) throw new AppError('unauthenticated', `Expected an ${typ} token.`);
     return claims;
   }
 
   private toPrincipal(c: Claims): Principal {
     const [kind, idText] = c.sub.split(':');
     const id = Number(idText);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('unauthorized', 'The token is invalid.');
+    if (!Number.isSafeInteger(id) || id <= 0) throw new AppError('unauthenticated', 'The token is invalid.');
     if (kind === 'staff' && c.kind === 'staff') {
       const roles = (c.roles ?? []).filter((r): r is StaffRole => (STAFF_ROLES as readonly string[]).includes(r));
       return { kind: 'staff', uid: id, name: c.name ?? '', roles, companyId: c.cid ?? 0 };
@@ -104,6 +97,6 @@ export class TokenService {
     if (kind === 'customer' && c.kind === 'customer') {
       return { kind: 'customer', identityId: id, partnerId: typeof c.pid === 'number' ? c.pid : null };
     }
-    throw new AppError('unauthorized', 'The token is invalid.');
+    throw new AppError('unauthenticated', 'The token is invalid.');
   }
 }

@@ -1,6 +1,6 @@
 import type { Principal } from '../domain/principal';
 import { cleanVin, escapeLike, normalizePlate, normalizeVin, plateSearchTerm } from '../domain/normalize';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { CustomerGateway, Vehicle, VehicleGateway, VehicleInput } from '../integrations/odoo/gateways';
 
 export interface VehicleQuery {

@@ -38,7 +38,7 @@ export class WechatPayNotificationDispatcher {
     } catch (e) {
       if (e instanceof NotificationRejected) {
         this.logger.warn('wechatpay notification rejected', { reason: e.reason, detail: e.detail });
-        return { outcome: 'rejected', reason: e.reason, message: e.toWechatBody().message };
+        return { outcome: 'rejected', reason: e.reason, message: e.publicMessage };
       }
       throw e;
     }

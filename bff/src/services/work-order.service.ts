@@ -4,7 +4,7 @@ import { principalKey } from '../domain/principal';
 import { fromMinor, toMinor } from '../domain/money';
 import { escapeLike, plateSearchTerm } from '../domain/normalize';
 import { localMidnightUtc, nextDay, toOdooDatetime } from '../domain/time';
-import { AppError } from '../http/errors';
+import { AppError } from '../errors';
 import type { Shop, ShopGateway } from '../integrations/odoo/shops';
 import type { ActionResult, LogRow, QuoteLineInput, QuoteLineRow, QuoteRow, WoRow, WoState, WorkOrderGateway } from '../integrations/odoo/work-orders';
 
@@ -283,10 +283,6 @@ export class WorkOrderService {
     try {
       return await this.wos.act(id, method, ifMatch, requestKey, extra);
     } catch (e) {
-      // The addon's optimistic-concurrency conflict is the HTTP precondition the client set.
-      if (e instanceof AppError && e.code === 'DRM_STALE' && ifMatch !== null) {
-        throw new AppError('precondition_failed', e.message, { code: 'DRM_STALE' });
-      }
       if (e instanceof AppError && e.code === 'ODOO_MISSING') throw new AppError('not_found', `Work order ${id} not found.`);
       throw e;
     }

@@ -1,6 +1,6 @@
 import { AuditRepository } from './audit';
 import { migrate } from './migrate';
-import { createTestDb, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 

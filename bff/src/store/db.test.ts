@@ -8,7 +8,7 @@ import {
   TransactionFinishedError,
   type Db,
 } from './db';
-import { createTestDb, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 

@@ -1,7 +1,7 @@
 import { createDb, type Db } from './db';
 import { IdempotencyStore, type BeginResult, type IdempotencyClaim, type IdempotencyScope, type StoredResponse } from './idempotency';
 import { migrate } from './migrate';
-import { createTestDb, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 

@@ -1,7 +1,7 @@
 import { SettlementService } from '../services/settlement.service';
 import { LedgerRepository } from './ledger';
 import { migrate } from './migrate';
-import { createTestDb, type TestDb } from './testing';
+import { createTestDb, type TestDb } from '../../test/support/test-db';
 
 /**
  * Settlement names its Odoo calls after ledger rows, and Odoo replays a repeated name as "already done". A ledger

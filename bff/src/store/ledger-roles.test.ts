@@ -4,11 +4,11 @@ import { AuditRepository } from './audit';
 import { createDb, type Db } from './db';
 import { IdempotencyStore } from './idempotency';
 import { LedgerRepository } from './ledger';
-import { randomTxnId, sampleCharge } from './ledger-testing';
+import { randomTxnId, sampleCharge } from '../../test/support/ledger';
 import { migrate } from './migrate';
 import { SettlementOutboxRepository } from './outbox';
 import { PaymentOrderRepository } from './payment-orders';
-import { createTestDb, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 /**
  * The deployment model of DESIGN.md §8 on a real PostgreSQL: migrations as a schema owner, the BFF as a login role

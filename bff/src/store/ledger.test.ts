@@ -13,10 +13,10 @@ import {
   type ReceiptInput,
 } from './ledger';
 import { PaymentOrderRepository } from './payment-orders';
-import { randomTxnId, resetLedgerForTests, sampleCharge } from './ledger-testing';
+import { randomTxnId, resetLedgerForTests, sampleCharge } from '../../test/support/ledger';
 import { verifyLedger } from './ledger-verify';
 import { migrate } from './migrate';
-import { createTestDb, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Db } from './db';
-import { checksumOf, loadMigrations, migrate, MigrationError, resolveMigrationsDir } from './migrate';
-import { createTestDb, uniqueSchemaName, warnSkippedOnce, type TestDb } from './testing';
+import { checkSchema, checksumOf, loadMigrations, migrate, MigrationError, resolveMigrationsDir, SchemaVersionError } from './migrate';
+import { createTestDb, uniqueSchemaName, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 
@@ -43,6 +43,12 @@ describe('loadMigrations', () => {
 
   it('hashes CRLF and LF line endings alike', () => {
     expect(checksumOf('SELECT 1;\r\nSELECT 2;\r\n')).toBe(checksumOf('SELECT 1;\nSELECT 2;\n'));
+  });
+
+  it('reads the contract mark from a file', () => {
+    writeFileSync(path.join(dir, '0001_a.sql'), 'CREATE TABLE a (id int);');
+    writeFileSync(path.join(dir, '0002_b.sql'), '-- Drops what release 1 used.\n-- migrate: contract\nDROP TABLE a;');
+    expect(loadMigrations(dir).map((m) => m.contract)).toEqual([false, true]);
   });
 
   it('finds the migrations shipped beside the code', () => {
@@ -148,6 +154,67 @@ for (const backend of backends) {
       await migrate(t.db, { dir });
       rmSync(path.join(dir, '0002_b.sql'));
       expect(await migrate(t.db, { dir })).toEqual({ applied: [] });
+    });
+
+    describe('checkSchema (what a production replica checks at boot instead of migrating)', () => {
+      it('accepts the schema of this release and reports what it requires', async () => {
+        await migrate(t.db);
+        const shipped = loadMigrations(resolveMigrationsDir());
+        expect(await checkSchema(t.db)).toEqual({ required: shipped.at(-1)!.version, ahead: [] });
+      });
+
+      it('refuses a database never migrated, pointing at npm run migrate', async () => {
+        write('0001_a.sql', 'CREATE TABLE a (id int);');
+        await expect(checkSchema(t.db, { dir })).rejects.toThrow(SchemaVersionError);
+        await expect(checkSchema(t.db, { dir })).rejects.toThrow(/npm run migrate/);
+      });
+
+      it('refuses a schema behind the code, naming the missing migrations', async () => {
+        write('0001_a.sql', 'CREATE TABLE a (id int);');
+        await migrate(t.db, { dir });
+        write('0002_b.sql', 'CREATE TABLE b (id int);');
+        write('0003_c.sql', 'CREATE TABLE c (id int);');
+        await expect(checkSchema(t.db, { dir })).rejects.toThrow(/behind this release: 0002_b, 0003_c not applied.*npm run migrate/);
+        expect((await t.db.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'b'`)).rowCount).toBe(0);
+      });
+
+      it('runs on a schema ahead of it when the newer migrations are additive (expand)', async () => {
+        write('0001_a.sql', 'CREATE TABLE a (id int);');
+        write('0002_b.sql', 'ALTER TABLE a ADD COLUMN note text;');
+        await migrate(t.db, { dir });
+        rmSync(path.join(dir, '0002_b.sql'));
+        expect(await checkSchema(t.db, { dir })).toEqual({ required: 1, ahead: ['0002_b'] });
+      });
+
+      it('refuses a schema that a newer release contracted', async () => {
+        write('0001_a.sql', 'CREATE TABLE a (id int, old text);');
+        write('0002_b.sql', '-- migrate: contract\nALTER TABLE a DROP COLUMN old;');
+        await migrate(t.db, { dir });
+        const { rows } = await t.db.query<{ version: number; contract: boolean }>('SELECT version, contract FROM schema_migrations ORDER BY version');
+        expect(rows).toEqual([{ version: 1, contract: false }, { version: 2, contract: true }]);
+        expect(await checkSchema(t.db, { dir })).toEqual({ required: 2, ahead: [] });
+        rmSync(path.join(dir, '0002_b.sql'));
+        await expect(checkSchema(t.db, { dir })).rejects.toThrow(/ahead of this release and not compatible with it: 0002_b/);
+      });
+
+      it('refuses a released migration edited since it was applied', async () => {
+        write('0001_a.sql', 'CREATE TABLE a (id int);');
+        await migrate(t.db, { dir });
+        write('0001_a.sql', 'CREATE TABLE a (id bigint);');
+        await expect(checkSchema(t.db, { dir })).rejects.toThrow(/0001_a.sql was changed after it was applied/);
+      });
+
+      it('reads a schema_migrations table from before the contract column', async () => {
+        write('0001_a.sql', 'CREATE TABLE a (id int);');
+        await t.db.exec(
+          `CREATE TABLE schema_migrations (version int PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());
+           INSERT INTO schema_migrations (version, name, checksum) VALUES (1, 'a', '${loadMigrations(dir)[0]!.checksum}');
+           CREATE TABLE a (id int);`,
+        );
+        await expect(checkSchema(t.db, { dir })).rejects.toThrow(/npm run migrate/);
+        expect(await migrate(t.db, { dir })).toEqual({ applied: [] });
+        expect(await checkSchema(t.db, { dir })).toEqual({ required: 1, ahead: [] });
+      });
     });
 
     if (backend.kind === 'pg') {

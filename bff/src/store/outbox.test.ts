@@ -1,8 +1,8 @@
 import { LedgerRepository } from './ledger';
-import { resetLedgerForTests, sampleCharge } from './ledger-testing';
+import { resetLedgerForTests, sampleCharge } from '../../test/support/ledger';
 import { migrate } from './migrate';
 import { OutboxMismatchError, SettlementOutboxRepository } from './outbox';
-import { createTestDb, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 

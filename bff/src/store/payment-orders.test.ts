@@ -1,6 +1,6 @@
 import type { Db } from './db';
 import { LedgerRepository } from './ledger';
-import { resetLedgerForTests, sampleCharge } from './ledger-testing';
+import { resetLedgerForTests, sampleCharge } from '../../test/support/ledger';
 import { migrate } from './migrate';
 import {
   newOutTradeNo,
@@ -9,7 +9,7 @@ import {
   PaymentOrderRepository,
   type CreatePaymentOrderInput,
 } from './payment-orders';
-import { createTestDb, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 

@@ -1,10 +1,10 @@
 import { payloadHash } from '../domain/ledger-hash';
 import { LedgerRepository } from './ledger';
-import { randomTxnId, resetLedgerForTests } from './ledger-testing';
+import { randomTxnId, resetLedgerForTests } from '../../test/support/ledger';
 import { migrate } from './migrate';
 import { PaymentOrderRepository } from './payment-orders';
 import { QuarantineRepository } from './quarantine';
-import { createTestDb, warnSkippedOnce, type TestDb } from './testing';
+import { createTestDb, warnSkippedOnce, type TestDb } from '../../test/support/test-db';
 
 const databaseUrl = process.env.DATABASE_URL;
 

@@ -1,5 +1,13 @@
 import type { Db } from './db';
-import type { RefreshTokenStore } from '../services/token.service';
+
+/** What the token service needs of the store to rotate refresh tokens (each single-use, tracked by `jti`). */
+export interface RefreshTokenStore {
+  /** Records an issued refresh token. */
+  issue(jti: string, subject: string, expiresAt: Date): Promise<void>;
+  /** Marks it used; false when it was unknown, already used or revoked. */
+  consume(jti: string): Promise<boolean>;
+  revokeSubject(subject: string): Promise<void>;
+}
 
 /** Refresh-token rotation state in the BFF store (migration 0002). */
 export class RefreshTokenRepository implements RefreshTokenStore {

@@ -13,7 +13,7 @@ import { postMove } from './account-move';
 import { postPayment, reconcileWorkOrder } from './account-payment';
 import { internalEnv } from './drmoto-wo-common';
 import { recomputeMoney } from './drmoto-work-order-invoicing';
-import { fails } from './testing';
+import { fails } from './fails.testing';
 
 type Result = Record<string, unknown>;
 type Actor = Record<string, unknown>;

@@ -11,7 +11,7 @@ import type { Orm } from '../orm/orm';
 import type { Row } from '../orm/types';
 import { internalEnv } from './drmoto-wo-common';
 import { linesHash } from './drmoto-work-order-parts';
-import { fails } from './testing';
+import { fails } from './fails.testing';
 
 type Result = Record<string, unknown>;
 type Actor = Record<string, unknown>;

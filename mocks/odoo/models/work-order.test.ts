@@ -9,7 +9,7 @@ import { AccessError, MissingError, UserError, ValidationError } from '../errors
 import { createOrm, OdooService, startOdooMock } from '../server';
 import type { Orm } from '../orm/orm';
 import type { Row } from '../orm/types';
-import { fails } from './testing';
+import { fails } from './fails.testing';
 
 type Result = Record<string, unknown>;
 type Actor = Record<string, unknown>;

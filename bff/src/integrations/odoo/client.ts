@@ -1,6 +1,6 @@
 import { requestContext } from '../../context';
 import type { Principal } from '../../domain/principal';
-import { AppError } from '../../http/errors';
+import { AppError, isRefusal } from '../../errors';
 import type { Logger } from '../../logger';
 import { OdooUnavailableError } from './errors';
 import { JsonRpcTransport, XmlRpcTransport, type OdooTransport } from './transport';
@@ -83,7 +83,7 @@ export class OdooClient {
       .call('common', 'authenticate', [this.cfg.db, this.cfg.user, this.cfg.password, {}], this.cfg.timeoutMs)
       .then((uid) => {
         if (typeof uid !== 'number' || uid <= 0) {
-          throw new AppError('unavailable', 'The BFF could not authenticate with Odoo.', { code: 'ODOO_AUTH', retryAfterS: 30 });
+          throw new AppError('dependency_unavailable', 'The BFF could not authenticate with Odoo.', { code: 'ODOO_AUTH', retryAfterS: 30 });
         }
         return uid;
       })
@@ -122,7 +122,7 @@ export class OdooClient {
       if (this.logger.isLevelEnabled('debug')) this.logger.debug('odoo call', { model, method, ms: elapsedMs(started) });
       return result as T;
     } catch (e) {
-      const level = e instanceof AppError && e.status < 500 ? 'debug' : 'warn';
+      const level = isRefusal(e) ? 'debug' : 'warn';
       this.logger.log(level, 'odoo call failed', { model, method, ms: elapsedMs(started), code: e instanceof AppError ? e.code : undefined, error: e instanceof Error ? e.message : String(e) });
       throw e;
     }

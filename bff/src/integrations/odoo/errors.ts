@@ -1,7 +1,7 @@
-import { AppError, type ErrorType } from '../../http/errors';
+import { AppError, type ErrorKind } from '../../errors';
 
-/** Stable codes our addon puts in its messages (docs/odoo-contract.md), and what each means over HTTP. */
-export const DRM_CODES: Record<string, ErrorType> = {
+/** Stable codes our addon puts in its messages (docs/odoo-contract.md), and the kind of error each is: the one place they are read. */
+export const DRM_CODES: Record<string, ErrorKind> = {
   DRM_PHONE_INVALID: 'unprocessable',
   DRM_PLATE_INVALID: 'unprocessable',
   DRM_VIN_INVALID: 'unprocessable',
@@ -13,7 +13,7 @@ export const DRM_CODES: Record<string, ErrorType> = {
   DRM_IDENTITY_BOUND: 'conflict',
   DRM_WO_STATE: 'conflict',
   DRM_QUOTE_STATE: 'conflict',
-  DRM_STALE: 'conflict',
+  DRM_STALE: 'stale',
   DRM_QUOTE_LOCKED: 'conflict',
   DRM_MONEY_OWING: 'conflict',
   DRM_MONEY_HELD: 'conflict',
@@ -81,7 +81,7 @@ export function classify(f: RawFault): FaultClass {
   }
 }
 
-/** Odoo fault → AppError. Never a bare 500: unknown server faults are a 502 with nothing internal. */
+/** Odoo fault → AppError. Never a bug: unknown server faults are an upstream error with nothing internal. */
 export function faultToAppError(f: RawFault): AppError {
   const cls = classify(f);
   const m = cls === 'server' ? null : f.message.match(CODE_RE);
@@ -97,14 +97,14 @@ export function faultToAppError(f: RawFault): AppError {
     case 'access':
       return new AppError('forbidden', 'Odoo refused access to this record.', { code: 'ODOO_ACCESS' });
     case 'access_denied':
-      return new AppError('unavailable', 'The BFF could not authenticate with Odoo.', { code: 'ODOO_AUTH', retryAfterS: 30 });
+      return new AppError('dependency_unavailable', 'The BFF could not authenticate with Odoo.', { code: 'ODOO_AUTH', retryAfterS: 30 });
     case 'validation':
     case 'user':
       return new AppError('unprocessable', detail, { code: 'ODOO_VALIDATION' });
     case 'busy':
       return new OdooUnavailableError('busy', 'Odoo is busy; try again shortly.', f.message, 1);
     case 'server':
-      return new AppError('bad_gateway', 'Odoo could not process the request.', { code: 'ODOO_ERROR', cause: f.message });
+      return new AppError('upstream_error', 'Odoo could not process the request.', { code: 'ODOO_ERROR', cause: f.message });
   }
 }
 
@@ -120,7 +120,7 @@ export class OdooUnavailableError extends AppError {
     cause?: unknown,
     retryAfterS = 5,
   ) {
-    super('unavailable', detail, { code: reason === 'busy' ? 'ODOO_BUSY' : 'ODOO_UNAVAILABLE', retryAfterS, cause });
+    super('dependency_unavailable', detail, { code: reason === 'busy' ? 'ODOO_BUSY' : 'ODOO_UNAVAILABLE', retryAfterS, cause });
     this.name = 'OdooUnavailableError';
   }
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import type { OdooClient } from './client';
 import { m2oId, m2oName } from './shapes';
 
@@ -44,7 +44,7 @@ type Group = Record<string, unknown> & { __count?: number; __range?: Record<stri
 /** `2026-03-14 16:00:00` (UTC) → the calendar day it starts in `tz`. */
 export function localDayOf(odooUtc: string, tz: string): string {
   const d = new Date(`${odooUtc.replace(' ', 'T')}Z`);
-  if (Number.isNaN(d.getTime())) throw new AppError('bad_gateway', `Odoo returned an unreadable group bound ${JSON.stringify(odooUtc)}.`);
+  if (Number.isNaN(d.getTime())) throw new AppError('upstream_error', `Odoo returned an unreadable group bound ${JSON.stringify(odooUtc)}.`);
   // en-CA formats as YYYY-MM-DD.
   return new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
 }
@@ -52,7 +52,7 @@ export function localDayOf(odooUtc: string, tz: string): string {
 function dayOf(g: Group, spec: string, tz: string): string | null {
   const range = g.__range?.[spec];
   if (range === false) return null;
-  if (!range || typeof range.from !== 'string') throw new AppError('bad_gateway', `Odoo's read_group answer has no __range for ${spec}.`);
+  if (!range || typeof range.from !== 'string') throw new AppError('upstream_error', `Odoo's read_group answer has no __range for ${spec}.`);
   return localDayOf(range.from, tz);
 }
 

@@ -1,7 +1,7 @@
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import type { MediaConfig } from './config';
 
 /**
@@ -47,7 +47,7 @@ export function postPolicyConditions(p: { bucket: string; key: string; contentTy
 function unavailable(e: unknown): AppError {
   const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   const name = e instanceof Error ? e.name : 'Error';
-  return new AppError('unavailable', 'Object storage is unavailable; try again shortly.', {
+  return new AppError('dependency_unavailable', 'Object storage is unavailable; try again shortly.', {
     code: 'STORAGE_UNAVAILABLE',
     retryAfterS: 5,
     cause: `${name}${status ? ` (HTTP ${status})` : ''}: ${e instanceof Error ? e.message : String(e)}`,

@@ -1,5 +1,5 @@
 import Stripe from 'stripe';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
 import type { StripeConfig } from './config';
 
@@ -57,7 +57,7 @@ export class StripeCallError extends AppError {
     readonly stripeCode?: string,
     cause?: unknown,
   ) {
-    super(definitive ? 'unprocessable' : 'unavailable', message, { code: definitive ? `STRIPE_${(stripeCode ?? 'REFUSED').toUpperCase()}` : 'STRIPE_UNAVAILABLE', retryAfterS: definitive ? undefined : 5, cause });
+    super(definitive ? 'unprocessable' : 'dependency_unavailable', message, { code: definitive ? `STRIPE_${(stripeCode ?? 'REFUSED').toUpperCase()}` : 'STRIPE_UNAVAILABLE', retryAfterS: definitive ? undefined : 5, cause });
     this.name = 'StripeCallError';
   }
 }

@@ -1,4 +1,4 @@
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import type { Logger } from '../../logger';
 
 export interface WechatConfig {
@@ -42,7 +42,7 @@ export class WechatClient {
     const body = await this.getJson<WxError & { openid?: string; unionid?: string; session_key?: string }>(url);
     if (body.errcode) {
       // 40029 invalid code, 40163 code already used, 45011 rate limit: all the user's code, not our server.
-      if ([40029, 40163, 40226].includes(body.errcode)) throw new AppError('unauthorized', 'The WeChat login code is invalid or already used.', { code: `WX_${body.errcode}` });
+      if ([40029, 40163, 40226].includes(body.errcode)) throw new AppError('unauthenticated', 'The WeChat login code is invalid or already used.', { code: `WX_${body.errcode}` });
       if (body.errcode === 45011) throw new AppError('rate_limited', 'WeChat login is rate limited; try again shortly.', { code: 'WX_45011', retryAfterS: 10 });
       throw this.upstream('jscode2session', body);
     }
@@ -67,7 +67,7 @@ export class WechatClient {
       }
       return { phone: body.phone_info.phoneNumber, countryCode: body.phone_info.countryCode };
     }
-    throw new AppError('unavailable', 'WeChat refused the access token.', { code: 'WX_TOKEN', retryAfterS: 5 });
+    throw new AppError('dependency_unavailable', 'WeChat refused the access token.', { code: 'WX_TOKEN', retryAfterS: 5 });
   }
 
   private async accessToken(): Promise<string> {
@@ -94,7 +94,7 @@ export class WechatClient {
 
   private upstream(api: string, body: WxError): AppError {
     this.logger.warn('wechat api error', { api, errcode: body.errcode, errmsg: body.errmsg });
-    return new AppError('bad_gateway', `WeChat ${api} failed.`, { code: `WX_${body.errcode ?? 'UNKNOWN'}` });
+    return new AppError('upstream_error', `WeChat ${api} failed.`, { code: `WX_${body.errcode ?? 'UNKNOWN'}` });
   }
 
   private getJson<T>(url: URL): Promise<T> {
@@ -110,13 +110,13 @@ export class WechatClient {
     try {
       res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.cfg.timeoutMs) });
     } catch (e) {
-      throw new AppError('unavailable', 'WeChat is unreachable.', { code: 'WX_UNAVAILABLE', retryAfterS: 5, cause: e });
+      throw new AppError('dependency_unavailable', 'WeChat is unreachable.', { code: 'WX_UNAVAILABLE', retryAfterS: 5, cause: e });
     }
-    if (!res.ok) throw new AppError('unavailable', `WeChat answered HTTP ${res.status}.`, { code: 'WX_UNAVAILABLE', retryAfterS: 5 });
+    if (!res.ok) throw new AppError('dependency_unavailable', `WeChat answered HTTP ${res.status}.`, { code: 'WX_UNAVAILABLE', retryAfterS: 5 });
     try {
       return (await res.json()) as T;
     } catch (e) {
-      throw new AppError('bad_gateway', 'WeChat answered without JSON.', { code: 'WX_BAD_RESPONSE', cause: e });
+      throw new AppError('upstream_error', 'WeChat answered without JSON.', { code: 'WX_BAD_RESPONSE', cause: e });
     }
   }
 }

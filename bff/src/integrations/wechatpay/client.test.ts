@@ -2,7 +2,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { generateMockKeys, startWechatPayMock, type MockKeyMaterial, type WechatPayMock } from '../../../../mocks/wechatpay/server';
-import { toProblem } from '../../http/errors';
 import { createLogger } from '../../logger';
 import { WechatPayClient } from './client';
 import { wechatPayConfigFromEnv, wechatPayEnvShape, type WechatPayConfig } from './config';
@@ -89,7 +88,7 @@ describe(WechatPayClient.name, () => {
       const again = await client.prepayJsapi({ outTradeNo: no, description: 'x', amount: { total: 100 }, payerOpenid: OPENID, timeExpire: expiry });
       expect(again.prepayId).toBe(first.prepayId);
       const e = await caught(client.prepayJsapi({ outTradeNo: no, description: 'x', amount: { total: 200 }, payerOpenid: OPENID, timeExpire: expiry }));
-      expect(e).toMatchObject({ status: 409, code: 'WXPAY_INVALID_REQUEST', kind: 'business' });
+      expect(e).toMatchObject({ type: 'conflict', code: 'WXPAY_INVALID_REQUEST', kind: 'business' });
       expect(e.info).toMatchObject({ providerCode: 'INVALID_REQUEST', httpStatus: 400, mayHaveTakenEffect: false });
       expect(e.info.requestId).toMatch(/-0$/);
     });
@@ -98,13 +97,13 @@ describe(WechatPayClient.name, () => {
       const no = nextNo();
       await prepay(no);
       await mock.pay(no, { lose: true });
-      expect(await caught(prepay(no))).toMatchObject({ status: 409, code: 'WXPAY_ORDERPAID' });
+      expect(await caught(prepay(no))).toMatchObject({ type: 'conflict', code: 'WXPAY_ORDERPAID' });
     });
 
     it('is never retried, and a 5xx becomes a 503 that may have taken effect', async () => {
       mock.inject({ path: '/v3/pay/transactions/jsapi', status: 500, times: 3 });
       const e = await caught(prepay(nextNo()));
-      expect(e).toMatchObject({ status: 503, code: 'WXPAY_SYSTEM_ERROR', kind: 'unavailable' });
+      expect(e).toMatchObject({ type: 'dependency_unavailable', code: 'WXPAY_SYSTEM_ERROR', kind: 'unavailable' });
       expect(e.info.mayHaveTakenEffect).toBe(true);
       expect(e.extra.retryAfterS).toBe(5);
       expect(mock.calls).toHaveLength(1);
@@ -113,7 +112,7 @@ describe(WechatPayClient.name, () => {
     it('times out per call (503 WXPAY_TIMEOUT, outcome unknown), without retrying', async () => {
       mock.inject({ path: '/v3/pay/transactions/jsapi', delayMs: 600 });
       const e = await caught(prepay(nextNo()));
-      expect(e).toMatchObject({ status: 503, code: 'WXPAY_TIMEOUT', kind: 'timeout' });
+      expect(e).toMatchObject({ type: 'dependency_unavailable', code: 'WXPAY_TIMEOUT', kind: 'timeout' });
       expect(e.info.mayHaveTakenEffect).toBe(true);
       expect(mock.calls).toHaveLength(0); // the mock is still sitting on it; let it finish before the next test
       for (let i = 0; i < 100 && mock.calls.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -124,24 +123,25 @@ describe(WechatPayClient.name, () => {
       const other = generateMockKeys();
       const wrongKey = new WechatPayClient(configFor(mock, { WECHATPAY_PRIVATE_KEY: other.merchant.privateKeyPem }), logger);
       const e = await caught(wrongKey.prepayJsapi({ outTradeNo: nextNo(), description: 'x', amount: { total: 1 }, payerOpenid: OPENID }));
-      expect(e).toMatchObject({ status: 503, code: 'WXPAY_SIGN_ERROR', kind: 'config' });
+      expect(e).toMatchObject({ type: 'dependency_unavailable', code: 'WXPAY_SIGN_ERROR', kind: 'config' });
       expect(mock.calls[0]).toMatchObject({ authorized: false, status: 401 });
     });
 
     it('validates its input before sending anything', async () => {
       const e = await caught(client.prepayJsapi({ outTradeNo: 'bad no!', description: 'x', amount: { total: 1 }, payerOpenid: OPENID }));
-      expect(e).toMatchObject({ status: 422, code: 'WXPAY_INVALID_INPUT' });
+      expect(e).toMatchObject({ type: 'unprocessable', code: 'WXPAY_INVALID_INPUT' });
       expect(await caught(client.prepayJsapi({ outTradeNo: nextNo(), description: 'x', amount: { total: 1.5 }, payerOpenid: OPENID }))).toMatchObject({ code: 'WXPAY_INVALID_INPUT' });
       expect(await caught(client.prepayJsapi({ outTradeNo: nextNo(), description: 'x'.repeat(128), amount: { total: 1 }, payerOpenid: OPENID }))).toMatchObject({ code: 'WXPAY_INVALID_INPUT' });
       expect(mock.calls).toHaveLength(0);
     });
 
-    it('becomes a problem body with the WeChat code, and nothing internal', async () => {
+    it('carries the WeChat code, and nothing internal in what a problem body is made of', async () => {
       mock.inject({ path: '/v3/pay/transactions/jsapi', status: 403, body: { code: 'NO_AUTH', message: '商户无权限 internal detail' } });
       const e = await caught(prepay(nextNo()));
-      const problem = toProblem(e, 'trace-1');
-      expect(problem).toMatchObject({ status: 503, code: 'WXPAY_NO_AUTH', trace_id: 'trace-1' });
-      expect(JSON.stringify(problem)).not.toContain('internal detail');
+      expect(e).toMatchObject({ type: 'dependency_unavailable', code: 'WXPAY_NO_AUTH' });
+      // A problem body is made of the message, the code, errors[] and details (http/problem.ts): none may quote WeChat.
+      expect(JSON.stringify([e.message, e.code, e.extra.errors, e.extra.details])).not.toContain('internal detail');
+      expect(e.info.providerMessage).toContain('internal detail');
     });
   });
 
@@ -156,7 +156,7 @@ describe(WechatPayClient.name, () => {
       const no = nextNo();
       mock.inject({ method: 'POST', path: '/jsapi', answer });
       const e = await caught(prepay(no));
-      expect(e).toMatchObject({ status: 502, code: 'WXPAY_UNVERIFIED_RESPONSE', kind: 'unverified' });
+      expect(e).toMatchObject({ type: 'upstream_error', code: 'WXPAY_UNVERIFIED_RESPONSE', kind: 'unverified' });
       expect(e.info.mayHaveTakenEffect).toBe(true);
       // The order did reach the platform: the same request again is how the caller recovers.
       expect((await prepay(no)).prepayId).toBe(mock.orders.get(no)!.prepay_id);
@@ -210,7 +210,7 @@ describe(WechatPayClient.name, () => {
     it('gives up after the configured retries with a 503', async () => {
       mock.inject({ method: 'GET', status: 502, times: 3 });
       const e = await caught(client.queryByOutTradeNo(nextNo()));
-      expect(e).toMatchObject({ status: 503, code: 'WXPAY_SYSTEM_ERROR' });
+      expect(e).toMatchObject({ type: 'dependency_unavailable', code: 'WXPAY_SYSTEM_ERROR' });
       expect(mock.calls).toHaveLength(3);
     });
 
@@ -221,13 +221,13 @@ describe(WechatPayClient.name, () => {
       await new Promise<void>((r) => dead.close(() => r()));
       const offline = new WechatPayClient(configFor(mock, { WECHATPAY_API_BASE: `http://127.0.0.1:${port}` }), logger, { retryDelaysMs: [1] });
       const e = await caught(offline.queryByOutTradeNo(nextNo()));
-      expect(e).toMatchObject({ status: 503, code: 'WXPAY_UNAVAILABLE', kind: 'network' });
+      expect(e).toMatchObject({ type: 'dependency_unavailable', code: 'WXPAY_UNAVAILABLE', kind: 'network' });
       expect(e.info.mayHaveTakenEffect).toBe(false);
     });
 
     it('rejects a verified but unexpected body as WXPAY_BAD_RESPONSE', async () => {
       mock.inject({ method: 'GET', status: 200, body: { hello: 'world' } });
-      expect(await caught(client.queryByOutTradeNo(nextNo()))).toMatchObject({ status: 502, code: 'WXPAY_BAD_RESPONSE' });
+      expect(await caught(client.queryByOutTradeNo(nextNo()))).toMatchObject({ type: 'upstream_error', code: 'WXPAY_BAD_RESPONSE' });
     });
   });
 
@@ -238,14 +238,14 @@ describe(WechatPayClient.name, () => {
       expect(await client.close(no)).toBe('closed');
       expect(mock.calls.at(-1)).toMatchObject({ method: 'POST', path: `/v3/pay/transactions/out-trade-no/${no}/close`, body: { mchid: '1900000109' }, status: 204 });
       expect(await client.queryByOutTradeNo(no)).toMatchObject({ trade_state: 'CLOSED' });
-      expect(await caught(prepay(no))).toMatchObject({ status: 409, code: 'WXPAY_ORDER_CLOSED' });
+      expect(await caught(prepay(no))).toMatchObject({ type: 'conflict', code: 'WXPAY_ORDER_CLOSED' });
     });
 
     it('says ORDERPAID (409) for a paid order, and not_found / already_closed without failing', async () => {
       const no = nextNo();
       await prepay(no);
       await mock.pay(no, { lose: true });
-      expect(await caught(client.close(no))).toMatchObject({ status: 409, code: 'WXPAY_ORDERPAID' });
+      expect(await caught(client.close(no))).toMatchObject({ type: 'conflict', code: 'WXPAY_ORDERPAID' });
       expect(await client.close(nextNo())).toBe('not_found');
       mock.inject({ path: '/close', status: 400, body: { code: 'ORDER_CLOSED', message: '订单已关闭' } });
       expect(await client.close(no)).toBe('already_closed');
@@ -287,14 +287,14 @@ describe(WechatPayClient.name, () => {
       await prepay(no);
       await mock.pay(no, { lose: true });
       await client.refund({ outRefundNo: `RF${no}-1`, transactionId: mock.orders.get(no)!.transaction_id, amount: { refund: 12_000, total: 12_800 } });
-      expect(await caught(client.refund({ outRefundNo: `RF${no}-2`, outTradeNo: no, amount: { refund: 1_000, total: 12_800 } }))).toMatchObject({ status: 409, code: 'WXPAY_INVALID_REQUEST' });
+      expect(await caught(client.refund({ outRefundNo: `RF${no}-2`, outTradeNo: no, amount: { refund: 1_000, total: 12_800 } }))).toMatchObject({ type: 'conflict', code: 'WXPAY_INVALID_REQUEST' });
       expect(await client.queryRefund('RF-unknown')).toBeUndefined();
       expect(await caught(client.refund({ outRefundNo: 'RF1', outTradeNo: no, transactionId: '1', amount: { refund: 1, total: 1 } }))).toMatchObject({ code: 'WXPAY_INVALID_INPUT' });
     });
 
     it('does not retry a refund on 5xx', async () => {
       mock.inject({ path: '/v3/refund/domestic/refunds', method: 'POST', status: 500 });
-      expect(await caught(client.refund({ outRefundNo: 'RF-5xx', outTradeNo: nextNo(), amount: { refund: 1, total: 1 } }))).toMatchObject({ status: 503 });
+      expect(await caught(client.refund({ outRefundNo: 'RF-5xx', outTradeNo: nextNo(), amount: { refund: 1, total: 1 } }))).toMatchObject({ type: 'dependency_unavailable' });
       expect(mock.calls).toHaveLength(1);
     });
   });

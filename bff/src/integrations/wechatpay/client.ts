@@ -294,7 +294,7 @@ export class WechatPayClient {
     const unverifiedCode = res.status >= 400 ? errorBodySchema.safeParse(tryJson(body)).data?.code : undefined;
     // Includes WeChat's SIGNTEST probes on answers: treated like a forgery, but expected now and then.
     this.logger[problem === 'signtest' ? 'warn' : 'error']('wechatpay answer failed verification', { api: spec.api, status: res.status, problem, serial, request_id: requestId, unverified_code: unverifiedCode });
-    throw new WechatPayError('bad_gateway', `WeChat Pay's ${spec.api} answer could not be verified.`, 'unverified', {
+    throw new WechatPayError('upstream_error', `WeChat Pay's ${spec.api} answer could not be verified.`, 'unverified', {
       code: 'WXPAY_UNVERIFIED_RESPONSE',
       httpStatus: res.status,
       requestId,
@@ -310,11 +310,11 @@ export class WechatPayClient {
     const timedOut = name === 'TimeoutError' || name === 'AbortError';
     if (timedOut) {
       this.logger.warn('wechatpay timeout', { api: spec.api, timeout_ms: this.cfg.timeoutMs });
-      return new WechatPayError('unavailable', `WeChat Pay ${spec.api} timed out.`, 'timeout', { code: 'WXPAY_TIMEOUT', mayHaveTakenEffect: true, retryAfterS: 5, cause: e });
+      return new WechatPayError('dependency_unavailable', `WeChat Pay ${spec.api} timed out.`, 'timeout', { code: 'WXPAY_TIMEOUT', mayHaveTakenEffect: true, retryAfterS: 5, cause: e });
     }
     const code = causeCode(e);
     this.logger.warn('wechatpay unreachable', { api: spec.api, error: code ?? (e instanceof Error ? e.message : String(e)) });
-    return new WechatPayError('unavailable', 'WeChat Pay is unreachable.', 'network', {
+    return new WechatPayError('dependency_unavailable', 'WeChat Pay is unreachable.', 'network', {
       code: 'WXPAY_UNAVAILABLE',
       mayHaveTakenEffect: !(code && NOT_SENT.has(code)),
       retryAfterS: 5,
@@ -361,7 +361,7 @@ function parseJson(answer: Answer, api: string): Record<string, unknown> {
 }
 
 function badResponse(api: string, answer: Answer, why: string): WechatPayError {
-  return new WechatPayError('bad_gateway', `WeChat Pay's ${api} answer was not understood (${why}).`, 'bad_response', {
+  return new WechatPayError('upstream_error', `WeChat Pay's ${api} answer was not understood (${why}).`, 'bad_response', {
     code: 'WXPAY_BAD_RESPONSE',
     httpStatus: answer.status,
     requestId: answer.requestId,

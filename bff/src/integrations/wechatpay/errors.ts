@@ -1,4 +1,4 @@
-import { AppError, type ErrorType } from '../../http/errors';
+import { AppError, type ErrorKind } from '../../errors';
 
 export type WechatPayErrorKind =
   /** WeChat refused the request for a business reason (verified 4xx with a `code`). */
@@ -22,7 +22,7 @@ export type WechatPayErrorKind =
  */
 export class WechatPayError extends AppError {
   constructor(
-    type: ErrorType,
+    type: ErrorKind,
     message: string,
     readonly kind: WechatPayErrorKind,
     readonly info: {
@@ -56,13 +56,13 @@ export function providerError(httpStatus: number, providerCode: string | undefin
   const code = `WXPAY_${(providerCode ?? `HTTP_${httpStatus}`).replace(/[^A-Z0-9_]/gi, '_').toUpperCase()}`;
   const base = { code, providerCode, providerMessage, httpStatus, requestId };
   if (httpStatus >= 500) {
-    return new WechatPayError('unavailable', `WeChat Pay ${api} is temporarily unavailable.`, 'unavailable', { ...base, mayHaveTakenEffect: true, retryAfterS: 5 });
+    return new WechatPayError('dependency_unavailable', `WeChat Pay ${api} is temporarily unavailable.`, 'unavailable', { ...base, mayHaveTakenEffect: true, retryAfterS: 5 });
   }
   if (httpStatus === 429 || providerCode === 'FREQUENCY_LIMITED') {
-    return new WechatPayError('unavailable', `WeChat Pay ${api} is rate limited; try again shortly.`, 'unavailable', { ...base, mayHaveTakenEffect: false, retryAfterS: 10 });
+    return new WechatPayError('dependency_unavailable', `WeChat Pay ${api} is rate limited; try again shortly.`, 'unavailable', { ...base, mayHaveTakenEffect: false, retryAfterS: 10 });
   }
   if (httpStatus === 401 || (providerCode && CONFIG_CODES.has(providerCode))) {
-    return new WechatPayError('unavailable', 'WeChat Pay rejected the merchant credentials.', 'config', { ...base, mayHaveTakenEffect: false, retryAfterS: 60 });
+    return new WechatPayError('dependency_unavailable', 'WeChat Pay rejected the merchant credentials.', 'config', { ...base, mayHaveTakenEffect: false, retryAfterS: 60 });
   }
   if (providerCode && CONFLICT_CODES.has(providerCode)) {
     return new WechatPayError('conflict', `WeChat Pay ${api} conflicts with the order's state (${providerCode}).`, 'business', { ...base, mayHaveTakenEffect: false });
@@ -72,5 +72,5 @@ export function providerError(httpStatus: number, providerCode: string | undefin
 
 /** What the pay endpoints answer while WECHATPAY_* is unset. */
 export function wechatPayNotConfigured(): AppError {
-  return new AppError('unavailable', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED' });
+  return new AppError('not_configured', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED' });
 }

@@ -164,7 +164,7 @@ describe(verifyNotification.name, () => {
       });
     });
 
-    it('gives the route a WeChat failure body and keeps details internal', () => {
+    it('gives the route a short public reason and keeps details internal', () => {
       const n = mock.buildNotification({ eventType: 'TRANSACTION.SUCCESS', originalType: 'transaction', resource: transaction(), forge: 'serial' });
       try {
         verifier.verifyNotification({ headers: n.headers, rawBody: n.body });
@@ -172,8 +172,8 @@ describe(verifyNotification.name, () => {
       } catch (e) {
         expect(e).toBeInstanceOf(NotificationRejected);
         const r = e as NotificationRejected;
-        expect(r.httpStatus).toBe(401);
-        expect(r.toWechatBody()).toEqual({ code: 'FAIL', message: 'unknown Wechatpay-Serial' });
+        expect(r.reason).toBe('unknown_serial');
+        expect(r.publicMessage).toBe('unknown Wechatpay-Serial');
         expect(r.detail).toContain('PUB_KEY_ID_99');
       }
     });

@@ -35,12 +35,10 @@ const MESSAGES: Record<NotificationRejectReason, string> = {
 };
 
 /**
- * Raised for every notification that must not be processed. The route answers 401 with
- * `toWechatBody()`: WeChat retries on any non-2xx, and its SIGNTEST probes expect exactly a failure.
+ * Raised for every notification that must not be processed. The webhook answers it with a failure: WeChat retries on
+ * any non-2xx, and its SIGNTEST probes expect exactly a failure.
  */
 export class NotificationRejected extends Error {
-  /** What the webhook should answer with (WeChat treats any 4xx/5xx as "not received"). */
-  readonly httpStatus = 401;
   constructor(
     readonly reason: NotificationRejectReason,
     /** Internal detail for logs; never sent back. */
@@ -50,8 +48,9 @@ export class NotificationRejected extends Error {
     this.name = 'NotificationRejected';
   }
 
-  toWechatBody(): { code: 'FAIL'; message: string } {
-    return { code: 'FAIL', message: MESSAGES[this.reason] };
+  /** The reason in a few words, safe to send back to WeChat. */
+  get publicMessage(): string {
+    return MESSAGES[this.reason];
   }
 }
 

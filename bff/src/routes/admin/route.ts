@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import type { RouteRegistry } from '../../http/route';
 import type { JobQueue } from '../../jobs/queue';
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import type { RouteRegistry } from '../../http/route';
 import type { CustomerService } from '../../services/customer.service';
 import { idParam } from '../common';

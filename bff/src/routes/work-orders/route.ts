@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { AppError } from '../../http/errors';
+import { AppError } from '../../errors';
 import type { RouteRegistry } from '../../http/route';
 import type { Principal } from '../../domain/principal';
 import { WorkOrderService } from '../../services/work-order.service';
@@ -28,7 +28,7 @@ import { z } from 'zod';
 export function parseIfMatchValue(h: string | undefined): number | null {
   if (h === undefined || h.trim() === '*') return null;
   const m = h.trim().match(/^(?:W\/)?"?(\d{1,9})(?:-[0-9a-f]{10})?"?$/);
-  if (!m) throw new AppError('bad_request', 'If-Match must be the ETag of the work order, e.g. "7".');
+  if (!m) throw new AppError('invalid_input', 'If-Match must be the ETag of the work order, e.g. "7".');
   return Number(m[1]);
 }
 

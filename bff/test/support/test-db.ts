@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createDb, type Db } from './db';
+import { createDb, type Db } from '../../src/store/db';
 
 /**
  * Test support for anything that needs the BFF store: a fresh database per test file, on PGlite by default or in

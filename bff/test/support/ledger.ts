@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { payloadHash } from '../domain/ledger-hash';
-import type { Db } from './db';
-import type { LedgerEntryInput } from './ledger';
+import { payloadHash } from '../../src/domain/ledger-hash';
+import type { Db } from '../../src/store/db';
+import type { LedgerEntryInput } from '../../src/store/ledger';
 
 /** Test support for the ledger: sample entries and a reset that only an owner or superuser can run. */
 
