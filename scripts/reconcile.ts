@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import { OdooClient } from '../bff/src/integrations/odoo/client';
+import { PaymentsGateway } from '../bff/src/integrations/odoo/payments';
 import { ShopGateway } from '../bff/src/integrations/odoo/shops';
 import { createLogger } from '../bff/src/logger';
 import { formatReconcileResult, ReconcileService } from '../bff/src/services/reconcile.service';
@@ -50,7 +51,7 @@ export async function runReconcile(
     db = await (deps.open ?? openFromEnv)(env);
     own = odoo ? undefined : odooFromEnv(env);
     const client = odoo ?? own!;
-    const result = await new ReconcileService(db, client, new ShopGateway(client)).run();
+    const result = await new ReconcileService(db, new PaymentsGateway(client), new ShopGateway(client)).run();
     out(env.RECONCILE_JSON === '1' ? JSON.stringify(result, null, 2) : formatReconcileResult(result));
     return result.ok ? 0 : result.mismatches ? 1 : 3;
   } catch (err) {

@@ -19,6 +19,7 @@ import type { ReportService } from './services/report.service';
 import { mediaRoutes } from './routes/media/route';
 import type { MediaService } from './services/media.service';
 import type { PaymentService } from './services/payment.service';
+import type { WechatPayNotificationDispatcher } from './services/wechatpay-notifications.service';
 import type { OfflinePaymentService } from './services/offline-payment.service';
 import type { RefundService } from './services/refund.service';
 import type { StripePaymentService } from './services/stripe-payment.service';
@@ -49,6 +50,8 @@ export interface AppDeps {
   workOrders: WorkOrderService;
   parts: PartsService;
   payments: PaymentService;
+  /** The WeChat Pay notify_url: payment and refund notices to their services. */
+  wechatPayNotifications: WechatPayNotificationDispatcher;
   /** Reports and the payment history (GET /reports…, GET /payments). */
   reports?: ReportService;
   /** Payments II (issue 7): counter payments, refunds, Stripe, suspense. */
@@ -128,7 +131,7 @@ export function createApp(deps: AppDeps): express.Express {
   const api = express.Router();
   api.use(markMount);
   // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.
-  api.use(webhookRoutes(deps.payments, deps.logger, { stripe: deps.stripe, metrics: deps.metrics, failures: new FailureLimit(stores, 'webhook-fail', limits.webhookFailuresPerMin) }));
+  api.use(webhookRoutes(deps.wechatPayNotifications, deps.logger, { stripe: deps.stripe, metrics: deps.metrics, failures: new FailureLimit(stores, 'webhook-fail', limits.webhookFailuresPerMin) }));
   api.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true, type: ['application/json', 'application/*+json'] }));
   api.use((req, _res, next) => {
     // A body in another format would silently be ignored by express.json(): refuse it instead.
@@ -140,7 +143,7 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(authRoutes(registry, deps.auth, authLimits(stores, deps.logger, limits)));
   api.use(customerRoutes(registry, deps.customers));
   api.use(vehicleRoutes(registry, deps.vehicles));
-  api.use(workOrderRoutes(registry, deps.workOrders, deps.payments));
+  api.use(workOrderRoutes(registry, deps.workOrders));
   api.use(partsRoutes(registry, deps.parts));
   api.use(paymentRoutes(registry, deps.payments, { offline: deps.offlinePayments, stripe: deps.stripe }));
   if (deps.refunds) api.use(refundRoutes(registry, deps.refunds));

@@ -12,12 +12,16 @@ import { WorkOrderService } from './services/work-order.service';
 import { ShopGateway } from './integrations/odoo/shops';
 import { WorkOrderGateway } from './integrations/odoo/work-orders';
 import { PartsGateway } from './integrations/odoo/parts';
+import { PaymentsGateway } from './integrations/odoo/payments';
 import { PartsService } from './services/parts.service';
 import { LedgerRepository } from './store/ledger';
 import { PaymentOrderRepository } from './store/payment-orders';
 import { SettlementOutboxRepository } from './store/outbox';
 import { SettlementService } from './services/settlement.service';
 import { PaymentService } from './services/payment.service';
+import { BalanceService } from './services/balance.service';
+import { WechatPayNotificationDispatcher } from './services/wechatpay-notifications.service';
+import { QuarantineRepository } from './store/quarantine';
 import { OfflinePaymentService } from './services/offline-payment.service';
 import { AuditRepository } from './store/audit';
 import { RefundRequestRepository } from './store/refund-requests';
@@ -61,6 +65,8 @@ export interface Container {
   odoo: OdooClient;
   /** Prometheus metrics when METRICS_PORT is set (server.ts serves them), else undefined. */
   prometheus?: PrometheusMetrics;
+  /** Settlement to Odoo (tests drive it instead of waiting for the queue's backoff). */
+  settlement: SettlementService;
   close(): Promise<void>;
 }
 
@@ -130,7 +136,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
   const storage = config.media ? new ObjectStorage(config.media) : undefined;
   const media = new MediaService(new MediaUploadRepository(db), new MediaGateway(odoo), workOrdersGw, logger, storage, config.media);
   const refundRequests = new RefundRequestRepository(db);
-  const settlement = new SettlementService(odoo, ledger, settlementOutbox, shops, queue, logger, refundRequests, {
+  const settlement = new SettlementService(new PaymentsGateway(odoo), ledger, settlementOutbox, shops, queue, logger, refundRequests, {
     relayAfterMs: config.settlement.relayAfterMs,
     concurrency: config.settlement.concurrency,
     probeIntervalMs: config.settlement.probeIntervalMs,
@@ -143,18 +149,19 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
       }
     : undefined;
   const identities = new IdentityGateway(odoo);
-  const payments = new PaymentService(db, ledger, paymentOrders, settlement, workOrdersGw, shops, identities, logger, wxpay);
+  const balance = new BalanceService(db, ledger, refundRequests, workOrdersGw, shops);
+  const quarantine = new QuarantineRepository(db);
+  const payments = new PaymentService(ledger, paymentOrders, balance, settlement, workOrdersGw, identities, quarantine, logger, wxpay);
   const audit = new AuditRepository(db);
-  const offlinePayments = new OfflinePaymentService(db, ledger, settlementOutbox, audit, payments, settlement, logger);
+  const offlinePayments = new OfflinePaymentService(db, ledger, settlementOutbox, audit, balance, settlement, logger);
   const stripeClient = config.stripe ? new StripeClient(config.stripe, logger) : undefined;
-  const refunds = new RefundService(db, ledger, settlementOutbox, refundRequests, audit, payments, settlement, logger, wxpay && { client: wxpay.client }, stripeClient && {
+  const refunds = new RefundService(db, ledger, settlementOutbox, refundRequests, audit, balance, settlement, logger, wxpay && { client: wxpay.client }, stripeClient && {
     client: stripeClient,
     decimalsOf: async (shopId: number) => (await shops.get(shopId)).currency.decimals,
   });
-  const suspense = new SuspenseService(db, ledger, settlementOutbox, refundRequests, audit, payments, refunds, settlement, logger);
-  const stripe = new StripePaymentService(ledger, paymentOrders, new StripeEventRepository(db), payments, refunds, settlement, shops, logger, stripeClient);
-  payments.creditedOf = (workOrderId, currency, q) => refundRequests.credited(workOrderId, currency, q);
-  payments.onRefundNotice = (notice, hash, eventId) => refunds.handleWechatNotice(notice, hash, eventId);
+  const suspense = new SuspenseService(db, ledger, settlementOutbox, refundRequests, audit, balance, refunds, settlement, logger);
+  const stripe = new StripePaymentService(ledger, paymentOrders, new StripeEventRepository(db), balance, refunds, settlement, shops, quarantine, logger, stripeClient);
+  const wechatPayNotifications = new WechatPayNotificationDispatcher(payments, refunds, quarantine, logger, wxpay && { verifier: wxpay.verifier, merchant: { mchid: wxpay.cfg.mchid, appId: wxpay.cfg.appId } });
   registerWorkers(queue, {
     housekeeping: new HousekeepingService(refreshTokens, idempotencyKeys, paymentOrders, media, logger),
     settlement,
@@ -184,9 +191,10 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     auth: new AuthService(tokens, new StaffGateway(odoo), identities, wechat),
     customers: new CustomerService(customersGw, vehiclesGw),
     vehicles: new VehicleService(vehiclesGw, customersGw),
-    workOrders: new WorkOrderService(workOrdersGw, shops),
+    workOrders: new WorkOrderService(workOrdersGw, shops, { settleWorkOrderNow: (id) => settlement.settleWorkOrderNow(id), assertNoMoneyHeld: (id) => balance.assertNoMoneyHeld(id) }),
     parts: new PartsService(new PartsGateway(odoo), workOrdersGw),
     payments,
+    wechatPayNotifications,
     reports: new ReportService(new PaymentQueries(db), new ReportGateway(odoo), shops, new StaffGateway(odoo)),
     offlinePayments,
     refunds,
@@ -209,6 +217,7 @@ export async function buildContainer(config: Config, logger: Logger): Promise<Co
     queue,
     odoo,
     prometheus,
+    settlement,
     async close() {
       schedule.stop();
       // Hand the cluster gauges to another replica now rather than after the lease's TTL.

@@ -97,13 +97,29 @@ describe('WeChat Pay: payment, notification, ledger, settlement', () => {
     expect((await ledgerRows()).length).toBe(before);
   });
 
-  it('a wrong amount goes to suspense (200 to WeChat, alert logged); the order stays open', async () => {
+  it('a wrong amount goes to suspense (200 to WeChat, alert logged) and retires the order: the customer pays again at once, once (issue 15.3)', async () => {
     const { id, token } = await payableWorkOrder();
     const r = await pay(id, token);
-    const out = await h.wechatPay!.pay(r.body.payment_order.out_trade_no, { amount: 100 });
+    const first = r.body.payment_order.out_trade_no;
+    const out = await h.wechatPay!.pay(first, { amount: 100 });
     expect(out.deliveries[0]!.status).toBe(204);
     expect((await ledgerRows(id)).map((e) => `${e.kind}:${e.amount}`)).toEqual(['suspense:100']);
     expect(h.logs.some((l) => String(l.message).startsWith('ALERT payment recorded in suspense'))).toBe(true);
+    const order = await h.req('GET', `/api/v1/work-orders/${id}/payments`, { token });
+    expect(order.body.orders).toEqual([expect.objectContaining({ out_trade_no: first, status: 'closed' })]);
+    // WeChat holds the first order as paid: a new payment is a new order for the whole amount due (the suspense money
+    // is a manager's to apply or refund), and WeChat takes it.
+    const again = await pay(id, token);
+    expect(again.status).toBe(201);
+    expect(again.body.payment_order).toEqual(expect.objectContaining({ amount: 15000, status: 'open' }));
+    const second = again.body.payment_order.out_trade_no;
+    expect(second).not.toBe(first);
+    expect(h.wechatPay!.orders.get(second)?.amount.total).toBe(15000);
+    const paid = await h.wechatPay!.pay(second, { duplicate: 1 });
+    expect(paid.deliveries.map((d) => d.status)).toEqual([204, 204]);
+    expect((await ledgerRows(id)).map((e) => `${e.kind}:${e.amount}`)).toEqual(['suspense:100', 'charge:15000']);
+    await waitFor(async () => odooWo(id).amount_paid === 150);
+    expectProblem(await pay(id, token), 409, 'NOTHING_DUE');
   });
 
   it('a notification that never arrives: the order query finds the payment and settles it', async () => {
@@ -131,7 +147,7 @@ describe('WeChat Pay: payment, notification, ledger, settlement', () => {
     }
     const outbox = await h.bff.container.db.query<{ id: number }>('SELECT id FROM settlement_outbox WHERE work_order_id = $1', [id]);
     // the queue's retry (or the reconciler) settles it; drive it now instead of waiting for the backoff
-    await h.bff.container.deps.payments.settleBeforeDeliver(id);
+    await h.bff.container.settlement.settleWorkOrderNow(id);
     await waitFor(async () => odooWo(id).amount_paid === 150);
     const payments = h.odoo.orm.sudo().model('account.payment').search([['drmoto_work_order_id', '=', id]]);
     expect(payments).toHaveLength(1);

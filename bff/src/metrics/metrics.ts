@@ -32,10 +32,10 @@ export type WebhookProvider = 'wechatpay' | 'stripe';
  * accepted: recorded (a charge, a refund notice, an event handled). duplicate: already recorded. suspense: money
  * recorded in suspense (wrong amount, unknown or closed order). ignored: verified but nothing to do (not a success,
  * an event type we don't model). rejected_signature: failed verification (signature, timestamp, decryption).
- * rejected_merchant: signed, but for another merchant or app. not_configured: the provider is not set up here.
+ * quarantined: signed, but the ledger can't take it (another merchant, an impossible amount): kept aside, alerted. not_configured: the provider is not set up here.
  * error: not recorded (the store is down; the provider retries).
  */
-export type WebhookOutcome = 'accepted' | 'duplicate' | 'suspense' | 'ignored' | 'rejected_signature' | 'rejected_merchant' | 'not_configured' | 'error';
+export type WebhookOutcome = 'accepted' | 'duplicate' | 'suspense' | 'quarantined' | 'ignored' | 'rejected_signature' | 'not_configured' | 'error';
 
 /** Cluster-wide figures, read by one replica only (see ClusterStats): the same for every replica, so never summed. */
 export interface ClusterSample {

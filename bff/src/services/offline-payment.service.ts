@@ -8,7 +8,8 @@ import type { Db } from '../store/db';
 import type { LedgerRepository } from '../store/ledger';
 import type { SettlementOutboxRepository } from '../store/outbox';
 import { lockWorkOrder } from '../store/work-order-lock';
-import { ledgerView, type LedgerView, type PaymentService } from './payment.service';
+import type { BalanceService } from './balance.service';
+import { ledgerView, type LedgerView } from './payment.service';
 import type { SettlementService } from './settlement.service';
 
 export const OFFLINE_METHODS = ['cash', 'card_terminal', 'bank_transfer'] as const;
@@ -52,7 +53,7 @@ export class OfflinePaymentService {
     private readonly ledger: LedgerRepository,
     private readonly outbox: SettlementOutboxRepository,
     private readonly audit: AuditRepository,
-    private readonly payments: PaymentService,
+    private readonly balance: BalanceService,
     private readonly settlement: SettlementService,
     private readonly logger: Logger,
   ) {}
@@ -68,7 +69,7 @@ export class OfflinePaymentService {
   async record(p: Principal, workOrderId: number, input: OfflinePaymentInput, key: string, traceId?: string): Promise<OfflinePaymentResult> {
     if (p.kind !== 'staff') throw new AppError('forbidden', 'Only a cashier records offline payments.');
     if (input.allow_overpayment && !p.roles.includes('manager')) throw new AppError('forbidden', 'Only a manager may accept more than the amount due.', { code: 'OVERPAYMENT_NEEDS_MANAGER' });
-    const { wo, shop, total } = await this.payments.payable(workOrderId, p);
+    const { wo, shop, total } = await this.balance.payable(workOrderId, p);
     const currency = shop.currency.code;
     const txnId = OfflinePaymentService.txnId(p, workOrderId, key);
     const reference = input.reference ?? null;
@@ -77,7 +78,7 @@ export class OfflinePaymentService {
     const out = await this.db.transaction(async (tx) => {
       await lockWorkOrder(tx, workOrderId);
       const known = await this.ledger.findReceipt('offline', txnId, tx);
-      const before = await this.payments.balance(workOrderId, total, currency, tx);
+      const before = await this.balance.balance(workOrderId, total, currency, tx);
       if (known) return { entry: known, before, inserted: false, outboxId: undefined };
       if (!input.allow_overpayment) {
         if (before.due <= 0) throw new AppError('conflict', `Work order ${wo.name} is paid.`, { code: 'NOTHING_DUE', details: { due: before.due, currency } });

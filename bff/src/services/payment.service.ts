@@ -1,20 +1,18 @@
-import { toMinor } from '../domain/money';
 import type { Principal } from '../domain/principal';
 import { payloadHash } from '../domain/ledger-hash';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { IdentityGateway } from '../integrations/odoo/gateways';
-import type { Shop, ShopGateway } from '../integrations/odoo/shops';
 import type { WorkOrderGateway } from '../integrations/odoo/work-orders';
 import type { WechatPayClient } from '../integrations/wechatpay/client';
 import type { WechatPayConfig } from '../integrations/wechatpay/config';
-import { NotificationRejected, type WechatPayNotificationVerifier, type HeaderBag } from '../integrations/wechatpay/notification';
 import type { RequestPaymentParams } from '../integrations/wechatpay/signing';
-import type { WechatPayRefundNotice, WechatPayTransaction } from '../integrations/wechatpay/types';
-import type { Db } from '../store/db';
+import type { WechatPayTransaction } from '../integrations/wechatpay/types';
+import { receiptDefect } from '../domain/receipt';
+import type { QuarantineRepository } from '../store/quarantine';
 import type { LedgerEntry, LedgerRepository } from '../store/ledger';
 import type { PaymentOrder, PaymentOrderRepository } from '../store/payment-orders';
-import type { NotificationOutcome } from './notification-outcome';
+import type { BalanceService } from './balance.service';
 import type { SettlementService } from './settlement.service';
 
 export interface PaymentOrderView {
@@ -61,25 +59,7 @@ export function ledgerView(e: LedgerEntry): LedgerView {
   return { seq: e.seq, at: e.createdAt, kind: e.kind, channel: e.channel, amount: e.amount, currency: e.currency, work_order_id: e.workOrderId, provider_ref: e.ref, reason: e.reason };
 }
 
-export type RecordOutcome = 'charged' | 'duplicate' | 'suspense' | 'ignored';
-
-const MERCHANT_MISMATCH: NotificationOutcome = { outcome: 'rejected', reason: 'merchant_mismatch', message: 'merchant mismatch' };
-
-type WorkOrderDetail = NonNullable<Awaited<ReturnType<WorkOrderGateway['get']>>>;
-
-export interface WorkOrderBalance {
-  /** Latest confirmed total (minor units). */
-  total: number;
-  /** Credit parts of completed refunds: total − credited is the net price. */
-  credited: number;
-  /** Charges less refunds and reversals in the ledger. */
-  netPaid: number;
-  /** Refunded (positive). */
-  refunded: number;
-  /** total − credited − netPaid; < 0 when the shop holds more than the price. */
-  due: number;
-  currency: string;
-}
+export type RecordOutcome = 'charged' | 'duplicate' | 'suspense' | 'quarantined' | 'ignored';
 
 /**
  * WeChat Pay for a work order: one open payment order per work order and channel, the amount from Odoo
@@ -87,77 +67,28 @@ export interface WorkOrderBalance {
  * order queries recorded into the ledger exactly once.
  */
 export class PaymentService {
-  /** Set by the refund service: records a verified WeChat refund notification (REFUND.*). */
-  onRefundNotice?: (notice: WechatPayRefundNotice, payloadHash: string, eventId: string) => Promise<void>;
-  /** Set by the refund service: the credit parts of a work order's completed refunds. */
-  creditedOf?: (workOrderId: number, currency: string, q: Db) => Promise<number>;
 
   constructor(
-    private readonly db: Db,
     private readonly ledger: LedgerRepository,
     private readonly orders: PaymentOrderRepository,
+    private readonly balance: BalanceService,
     private readonly settlement: SettlementService,
     private readonly wos: WorkOrderGateway,
-    private readonly shops: ShopGateway,
     private readonly identities: IdentityGateway,
+    private readonly quarantine: Pick<QuarantineRepository, 'record'>,
     private readonly logger: Logger,
-    private readonly wxpay?: { client: WechatPayClient; verifier: WechatPayNotificationVerifier; cfg: WechatPayConfig },
+    private readonly wxpay?: { client: WechatPayClient; cfg: WechatPayConfig },
   ) {}
 
-  private get pay(): { client: WechatPayClient; verifier: WechatPayNotificationVerifier; cfg: WechatPayConfig } {
+  private get pay(): { client: WechatPayClient; cfg: WechatPayConfig } {
     if (!this.wxpay) throw new AppError('not_configured', 'WeChat Pay is not configured on this server.', { code: 'WECHATPAY_NOT_CONFIGURED', retryAfterS: 3600 });
     return this.wxpay;
-  }
-
-  /**
-   * A work order money can be taken for: visible to the principal, not draft or cancelled, with a confirmed total.
-   * Returns it with its shop and the latest confirmed total in minor units.
-   */
-  async payable(workOrderId: number, p: Principal): Promise<{ wo: WorkOrderDetail; shop: Shop; total: number }> {
-    const { wo, shop } = await this.workOrderMoney(workOrderId, p);
-    if (wo.state === 'cancelled' || wo.state === 'draft') throw new AppError('conflict', `Work order ${wo.name} is ${wo.state}; nothing can be paid.`, { code: 'NOT_PAYABLE' });
-    const total = toMinor(wo.amounts.total, shop.currency.decimals);
-    if (total <= 0) throw new AppError('conflict', `Work order ${wo.name} has no confirmed quote to pay.`, { code: 'NOT_PAYABLE' });
-    return { wo, shop, total };
-  }
-
-  /** A work order visible to the principal, its shop and its latest confirmed total (minor units), in any state. */
-  async workOrderMoney(workOrderId: number, p: Principal): Promise<{ wo: WorkOrderDetail; shop: Shop; total: number }> {
-    const wo = await this.wos.get(workOrderId);
-    if (!wo || (p.kind === 'customer' && wo.partner?.id !== p.partnerId)) throw new AppError('not_found', `Work order ${workOrderId} not found.`);
-    const shop = await this.shops.get(wo.company_id ?? (await this.shops.defaultShop()).id);
-    return { wo, shop, total: toMinor(wo.amounts.total, shop.currency.decimals) };
-  }
-
-  /**
-   * The balance of a work order by the ledger (docs/odoo-contract.md "What a refund means"): net price = latest
-   * confirmed total − the credit parts of its completed refunds; due = net price − net paid (< 0: money held). Read
-   * it inside a transaction that holds the work order's lock when a decision depends on it.
-   */
-  async balance(workOrderId: number, total: number, currency: string, q: Db = this.db): Promise<WorkOrderBalance> {
-    const [totals, credited] = [await this.ledger.workOrderTotals(workOrderId, q), await this.credited(workOrderId, currency, q)];
-    const t = totals.get(currency);
-    const netPaid = Number(t?.netPaid ?? 0n);
-    return { total, credited, netPaid, refunded: -Number(t?.refund ?? 0n), due: total - credited - netPaid, currency };
-  }
-
-  /** The price-reducing parts of a work order's completed refunds (minor units). */
-  async credited(workOrderId: number, currency: string, q: Db = this.db): Promise<number> {
-    return this.creditedOf ? this.creditedOf(workOrderId, currency, q) : 0;
-  }
-
-  /** What the customer owes now: Odoo's latest confirmed total less the ledger's balance for the work order. */
-  async amountDue(workOrderId: number, p: Principal): Promise<{ due: number; currency: string; wo: WorkOrderDetail }> {
-    const { wo, shop, total } = await this.payable(workOrderId, p);
-    const { due } = await this.balance(workOrderId, total, shop.currency.code);
-    if (due <= 0) throw new AppError('conflict', `Work order ${wo.name} is paid.`, { code: 'NOTHING_DUE' });
-    return { due, currency: shop.currency.code, wo };
   }
 
   async createWechatPayment(p: Principal, workOrderId: number): Promise<{ payment_order: PaymentOrderView; request_payment: RequestPaymentParams }> {
     if (p.kind !== 'customer' || !p.partnerId) throw new AppError('forbidden', 'Only the customer pays with WeChat.');
     const { client, cfg } = this.pay;
-    const { due, currency, wo } = await this.amountDue(workOrderId, p);
+    const { due, currency, wo } = await this.balance.amountDue(workOrderId, p);
     const ident = await this.identities.openidOf(p.identityId);
     if (!ident) throw new AppError('unauthenticated', 'This login no longer exists.');
 
@@ -188,47 +119,20 @@ export class PaymentService {
     return { payment_order: orderView({ ...order, providerOrderRef: prepayId }), request_payment: client.requestPayment(prepayId) };
   }
 
-  /** The notification endpoint: verify, record, say what became of it. No Odoo call inline (the outbox and the queue do that). */
-  async handleWechatNotification(headers: HeaderBag, rawBody: Buffer): Promise<NotificationOutcome> {
-    if (!this.wxpay) return { outcome: 'not_configured' };
-    let n;
-    try {
-      n = this.wxpay.verifier.verifyNotification({ headers, rawBody });
-    } catch (e) {
-      if (e instanceof NotificationRejected) {
-        this.logger.warn('wechatpay notification rejected', { reason: e.reason, detail: e.detail });
-        return { outcome: 'rejected', reason: e.reason, message: e.publicMessage };
-      }
-      throw e;
-    }
-    if (n.kind === 'refund') {
-      if (n.resource.mchid !== this.wxpay.cfg.mchid) {
-        this.logger.error('ALERT wechatpay refund notification for another merchant', { mchid: n.resource.mchid, out_refund_no: n.resource.out_refund_no });
-        return MERCHANT_MISMATCH;
-      }
-      if (this.onRefundNotice) await this.onRefundNotice(n.resource, payloadHash(rawBody), n.event.id);
-      return { outcome: 'recorded' };
-    }
-    if (n.kind !== 'transaction') return { outcome: 'ignored' };
-    const t = n.resource;
-    if (t.mchid !== this.wxpay.cfg.mchid || (t.appid !== undefined && t.appid !== this.wxpay.cfg.appId)) {
-      this.logger.error('ALERT wechatpay notification for another merchant or app', { mchid: t.mchid, appid: t.appid, out_trade_no: t.out_trade_no });
-      return MERCHANT_MISMATCH;
-    }
-    const recorded = await this.recordTransaction(t, 'notify', payloadHash(rawBody));
-    return { outcome: recorded === 'charged' ? 'recorded' : recorded };
-  }
-
   /**
    * Records a verified transaction (from a notification or an order query) exactly once: a charge for
    * a known open order with the right amount; suspense (money moved, to be applied or refunded by a
-   * manager) for anything else; nothing for a duplicate.
+   * manager) for anything else; nothing for a duplicate. A success the ledger can't take (no transaction id, an amount
+   * ≤ 0, an unknown currency) is quarantined once, and the order it names is retired: WeChat was paid for it.
    */
-  async recordTransaction(t: WechatPayTransaction, source: 'notify' | 'query', hash: string): Promise<RecordOutcome> {
-    if (t.trade_state !== 'SUCCESS' || !t.transaction_id) return 'ignored';
-    const txnId = t.transaction_id;
-    const amount = t.amount?.total ?? 0;
+  async recordTransaction(t: WechatPayTransaction, source: 'notify' | 'query', hash: string, event?: { id: string; event_type: string }): Promise<RecordOutcome> {
+    if (t.trade_state !== 'SUCCESS') return 'ignored';
+    // WeChat leaves the currency out for CNY.
     const currency = t.amount?.currency ?? 'CNY';
+    const defect = receiptDefect({ txnId: t.transaction_id, outTradeNo: t.out_trade_no, amount: t.amount?.total, currency });
+    if (defect) return this.keep(t, source, hash, defect, event);
+    const txnId = t.transaction_id!;
+    const amount = t.amount!.total!;
     const paidAt = t.success_time ? new Date(t.success_time) : null;
     // One statement (migration 0012): no client round trip while the ledger's chain lock is held.
     const result = await this.ledger.recordReceipt({
@@ -252,6 +156,27 @@ export class PaymentService {
       void this.settlement.relay(result.outboxId!);
     }
     return result.outcome;
+  }
+
+  private async keep(t: WechatPayTransaction, source: 'notify' | 'query', hash: string, reason: string, event?: { id: string; event_type: string }): Promise<'quarantined'> {
+    const txnId = typeof t.transaction_id === 'string' && t.transaction_id.trim() !== '' ? t.transaction_id : undefined;
+    const { inserted, entry } = await this.quarantine.record({
+      channel: 'wechat',
+      // The query and the notification of one transaction are one report.
+      dedupeKey: txnId ? `txn:${txnId}` : event ? `event:${event.id}` : `hash:${hash}`,
+      source,
+      reason,
+      eventType: event?.event_type ?? null,
+      outTradeNo: t.out_trade_no,
+      providerTxnId: txnId ?? null,
+      providerEventId: event?.id ?? null,
+      body: t,
+      payloadHash: hash,
+    });
+    const retired = await this.orders.close(t.out_trade_no, `paid at the provider: quarantined (${entry.id})`);
+    if (inserted) this.logger.error('ALERT wechatpay payment quarantined', { quarantine_id: entry.id, reason, out_trade_no: t.out_trade_no, transaction_id: txnId, source, order_retired: retired });
+    else this.logger.warn('wechatpay payment quarantined before: redelivery counted', { quarantine_id: entry.id, deliveries: entry.deliveries });
+    return 'quarantined';
   }
 
   /** Asks WeChat about one order and records what it finds, as a notification would. */
@@ -299,17 +224,5 @@ export class PaymentService {
     const [orders, entries, totals] = await Promise.all([this.orders.listByWorkOrder(workOrderId), this.ledger.listByWorkOrder(workOrderId), this.ledger.workOrderTotals(workOrderId)]);
     const [currency, t] = [...totals.entries()][0] ?? [null, undefined];
     return { orders: orders.map(orderView), ledger: entries.map(ledgerView), paid: Number(t?.netPaid ?? 0n), currency };
-  }
-
-  /** Cancel is refused while the ledger holds money for the work order (refund first). */
-  async assertNoMoneyHeld(workOrderId: number): Promise<void> {
-    for (const [currency, t] of await this.ledger.workOrderTotals(workOrderId)) {
-      if (t.netPaid > 0n) throw new AppError('conflict', `The shop holds ${t.netPaid} (minor units, ${currency}) for this work order: refund it first.`, { code: 'DRM_MONEY_HELD' });
-    }
-  }
-
-  /** The settlement hook for the deliver route. */
-  settleBeforeDeliver(workOrderId: number): Promise<number> {
-    return this.settlement.settleWorkOrderNow(workOrderId);
   }
 }

@@ -1,6 +1,5 @@
 import { toMinor } from '../domain/money';
-import type { OdooClient } from '../integrations/odoo/client';
-import { m2oId } from '../integrations/odoo/shapes';
+import type { PaymentsGateway } from '../integrations/odoo/payments';
 import type { ShopGateway } from '../integrations/odoo/shops';
 import type { Db } from '../store/db';
 
@@ -38,13 +37,12 @@ interface LedgerSums {
   reversals: string;
 }
 
-const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 const BATCH = 200;
 
 export class ReconcileService {
   constructor(
     private readonly db: Db,
-    private readonly odoo: OdooClient,
+    private readonly payments: Pick<PaymentsGateway, 'moneyOf' | 'postedPayments' | 'postedMoves'>,
     private readonly shops: ShopGateway,
   ) {}
 
@@ -70,11 +68,7 @@ export class ReconcileService {
     for (let i = 0; i < sums.length; i += BATCH) {
       const batch = sums.slice(i, i + BATCH);
       const ids = batch.map((s) => s.work_order_id);
-      const [wos, payments, moves] = await Promise.all([
-        this.odoo.searchRead<Record<string, unknown>>('drmoto.work.order', [['id', 'in', ids]], ['name', 'state', 'company_id', 'amount_total', 'amount_paid', 'amount_credited', 'amount_due']),
-        this.odoo.searchRead<Record<string, unknown>>('account.payment', [['drmoto_work_order_id', 'in', ids], ['state', '=', 'posted']], ['drmoto_work_order_id', 'payment_type', 'amount', 'drmoto_ledger_ref']),
-        this.odoo.searchRead<Record<string, unknown>>('account.move', [['drmoto_work_order_id', 'in', ids], ['state', '=', 'posted'], ['move_type', 'in', ['out_invoice', 'out_refund']]], ['drmoto_work_order_id', 'move_type', 'amount_total']),
-      ]);
+      const [wos, payments, moves] = await Promise.all([this.payments.moneyOf(ids), this.payments.postedPayments(ids), this.payments.postedMoves(ids)]);
       for (const s of batch) {
         const wo = wos.find((w) => w.id === s.work_order_id);
         const charges = Number(s.charges);
@@ -86,10 +80,10 @@ export class ReconcileService {
           out.push({ work_order_id: s.work_order_id, name: null, currency: s.currency, status: 'mismatch', ledger, odoo: null, problems: ['work order not found in Odoo'] });
           continue;
         }
-        const shop = await this.shops.get(m2oId(wo.company_id) ?? (await this.shops.defaultShop()).id);
+        const shop = await this.shops.get(wo.company_id ?? (await this.shops.defaultShop()).id);
         const d = shop.currency.decimals;
-        const m = (x: unknown) => toMinor(num(x), d);
-        const mine = (row: Record<string, unknown>) => m2oId(row.drmoto_work_order_id) === s.work_order_id;
+        const m = (x: number) => toMinor(x, d);
+        const mine = (row: { work_order_id: number | null }) => row.work_order_id === s.work_order_id;
         const inbound = payments.filter((p) => mine(p) && p.payment_type === 'inbound').reduce((a, p) => a + m(p.amount), 0);
         const outbound = payments.filter((p) => mine(p) && p.payment_type === 'outbound').reduce((a, p) => a + m(p.amount), 0);
         const invoiced = moves.filter(mine).reduce((a, mv) => a + (mv.move_type === 'out_invoice' ? 1 : -1) * m(mv.amount_total), 0);
@@ -104,7 +98,7 @@ export class ReconcileService {
         const due = odoo.total - ledger.credited - netPaid;
         if (odoo.due !== due) problems.push(`Odoo amount_due ${odoo.due} ≠ ${due} by the ledger`);
         const status = problems.length === 0 ? 'ok' : pending.has(s.work_order_id) ? 'pending' : 'mismatch';
-        out.push({ work_order_id: s.work_order_id, name: typeof wo.name === 'string' ? wo.name : null, currency: s.currency, status, ledger, odoo, problems });
+        out.push({ work_order_id: s.work_order_id, name: wo.name, currency: s.currency, status, ledger, odoo, problems });
       }
     }
     const mismatches = out.filter((w) => w.status === 'mismatch').length;

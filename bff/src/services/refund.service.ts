@@ -14,7 +14,7 @@ import type { LedgerEntry, LedgerRepository } from '../store/ledger';
 import type { SettlementOutboxRepository } from '../store/outbox';
 import type { RefundRequest, RefundRequestRepository } from '../store/refund-requests';
 import { lockWorkOrder } from '../store/work-order-lock';
-import type { PaymentService } from './payment.service';
+import type { BalanceService } from './balance.service';
 import type { SettlementService } from './settlement.service';
 
 export interface RefundView {
@@ -86,7 +86,7 @@ export class RefundService {
     private readonly outbox: SettlementOutboxRepository,
     private readonly refunds: RefundRequestRepository,
     private readonly audit: AuditRepository,
-    private readonly payments: PaymentService,
+    private readonly balance: BalanceService,
     private readonly settlement: SettlementService,
     private readonly logger: Logger,
     private readonly wxpay?: { client: WechatPayClient },
@@ -100,7 +100,7 @@ export class RefundService {
 
   async request(p: Principal, workOrderId: number, input: RefundInput, key: string, traceId?: string): Promise<{ refund: RefundView; created: boolean }> {
     if (p.kind !== 'staff' || !p.roles.includes('manager')) throw new AppError('forbidden', 'Only a manager refunds.');
-    const { wo, shop, total } = await this.payments.workOrderMoney(workOrderId, p);
+    const { wo, shop, total } = await this.balance.workOrderMoney(workOrderId, p);
     const currency = shop.currency.code;
     const outRefundNo = RefundService.outRefundNo(p, String(workOrderId), key);
 
@@ -108,7 +108,7 @@ export class RefundService {
       await lockWorkOrder(tx, workOrderId);
       const existing = await this.refunds.getByOutRefundNo(outRefundNo, tx);
       if (existing) return { refund: existing, created: false };
-      const bal = await this.payments.balance(workOrderId, total, currency, tx);
+      const bal = await this.balance.balance(workOrderId, total, currency, tx);
       const flight = await this.refunds.inFlight(workOrderId, currency, tx);
       const refundable = bal.netPaid - flight.amount;
       if (input.amount > refundable) {
@@ -375,7 +375,7 @@ export class RefundService {
   }
 
   async forWorkOrder(p: Principal, workOrderId: number): Promise<RefundView[]> {
-    await this.payments.workOrderMoney(workOrderId, p);
+    await this.balance.workOrderMoney(workOrderId, p);
     return (await this.refunds.listByWorkOrder(workOrderId)).map(refundView);
   }
 }

@@ -1,6 +1,7 @@
 import { createLogger } from '../logger';
 import type { OdooClient } from '../integrations/odoo/client';
 import { OdooUnavailableError } from '../integrations/odoo/errors';
+import { PaymentsGateway } from '../integrations/odoo/payments';
 import type { ShopGateway } from '../integrations/odoo/shops';
 import type { JobQueue } from '../jobs/queue';
 import type { LedgerRepository } from '../store/ledger';
@@ -65,7 +66,7 @@ function fixture(opts: { concurrency?: number } = {}) {
       return true;
     },
   } as unknown as JobQueue;
-  const settlement = new SettlementService(odoo, ledger, outbox, shops, queue, createLogger({ silent: true }), undefined, { probeIntervalMs: 20, concurrency: opts.concurrency ?? 4 });
+  const settlement = new SettlementService(new PaymentsGateway(odoo), ledger, outbox, shops, queue, createLogger({ silent: true }), undefined, { probeIntervalMs: 20, concurrency: opts.concurrency ?? 4 });
   return { settlement, odooState, rows, row, calls };
 }
 

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../logger';
-import type { OdooClient } from '../integrations/odoo/client';
+import type { PaymentsGateway } from '../integrations/odoo/payments';
 import type { ShopGateway } from '../integrations/odoo/shops';
 import { JobName } from '../jobs/names';
 import type { AddJobOptions, JobQueue } from '../jobs/queue';
@@ -36,7 +36,7 @@ function relayUnderTest() {
   });
   const none = {} as never;
   const settlement = new SettlementService(
-    none as OdooClient,
+    none as PaymentsGateway,
     none as LedgerRepository,
     none as SettlementOutboxRepository,
     none as ShopGateway,

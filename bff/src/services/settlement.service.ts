@@ -1,8 +1,9 @@
 import { fromMinor } from '../domain/money';
 import { isRefusal } from '../errors';
 import type { Logger } from '../logger';
-import type { OdooClient } from '../integrations/odoo/client';
+import type { Principal } from '../domain/principal';
 import { OdooUnavailableError } from '../integrations/odoo/errors';
+import type { PaymentsGateway } from '../integrations/odoo/payments';
 import { JobName } from '../jobs/names';
 import { PermanentJobError, type JobQueue } from '../jobs/queue';
 import type { LedgerRepository } from '../store/ledger';
@@ -45,6 +46,9 @@ class Gate {
 }
 
 const RELAY_PAGE = 500;
+// Settlement acts as the system even when a request (a staff member delivering) runs it inline.
+const SYSTEM: Principal = { kind: 'system' };
+
 const settleJobOptions = (outboxId: number, traceId?: string) => ({ jobId: SettlementService.jobId(outboxId), attempts: 8, backoffMs: 2_000, traceId });
 
 /**
@@ -64,7 +68,7 @@ export class SettlementService {
   private healing?: Promise<number>;
 
   constructor(
-    private readonly odoo: OdooClient,
+    private readonly odoo: Pick<PaymentsGateway, 'syncInvoices' | 'registerPayment' | 'registerRefund' | 'close' | 'version'>,
     private readonly ledger: LedgerRepository,
     private readonly outbox: SettlementOutboxRepository,
     private readonly shops: ShopGateway,
@@ -134,25 +138,23 @@ export class SettlementService {
       return 'settled';
     }
     const wo = entry.workOrderId;
-    const ctx = { actor: { kind: 'system' as const } };
     const { ledgerRef, syncKey, closeKey } = SettlementService.names(await this.ledger.installationId(), entry.seq);
     try {
       // inside the try: the shop comes from Odoo, and a run that fails there counts as an attempt like any other
       const shop = await this.shops.get(entry.shopId);
-      await this.odoo.execute('drmoto.work.order', 'action_sync_invoices', [[wo], syncKey], {}, { ...ctx, idempotent: true, requestKey: syncKey });
+      await this.odoo.syncInvoices(wo, syncKey, SYSTEM);
       if (entry.kind === 'charge') {
-        const args: unknown[] = [[wo], ledgerRef, fromMinor(entry.amount, shop.currency.decimals), entry.channel];
         // Counter money is audited in Odoo too: the note names the method, the reference and the cashier.
-        if (entry.channel === 'offline') args.push(`${entry.reason ?? 'offline'} (recorded by ${entry.actor})`);
-        await this.odoo.execute('drmoto.work.order', 'action_register_payment', args, {}, { ...ctx, idempotent: true, requestKey: ledgerRef });
+        const note = entry.channel === 'offline' ? `${entry.reason ?? 'offline'} (recorded by ${entry.actor})` : undefined;
+        await this.odoo.registerPayment(wo, ledgerRef, fromMinor(entry.amount, shop.currency.decimals), entry.channel, SYSTEM, note);
       }
       if (entry.kind === 'refund') {
         const request = await this.refunds?.getByLedgerSeq(entry.seq);
         if (!request) throw new PermanentJobError(`ledger refund ${entry.seq} has no refund request`);
         const d = shop.currency.decimals;
-        await this.odoo.execute('drmoto.work.order', 'action_register_refund', [[wo], ledgerRef, fromMinor(-entry.amount, d), entry.channel, fromMinor(request.creditAmount, d)], {}, { ...ctx, idempotent: true, requestKey: ledgerRef });
+        await this.odoo.registerRefund(wo, ledgerRef, fromMinor(-entry.amount, d), entry.channel, fromMinor(request.creditAmount, d), SYSTEM);
       }
-      const close = await this.odoo.execute<{ closed?: boolean; reason?: string | false }>('drmoto.work.order', 'action_close', [[wo], false, closeKey], {}, { ...ctx, idempotent: true, requestKey: closeKey });
+      const close = await this.odoo.close(wo, closeKey, SYSTEM);
       await this.outbox.markSettled(outboxId);
       this.logger.info('settled', { outbox_id: outboxId, ledger_seq: entry.seq, work_order_id: wo, closed: close.closed === true, reason: close.reason || undefined });
       return 'settled';

@@ -3,12 +3,15 @@ import type { Principal } from '../domain/principal';
 import { AppError } from '../errors';
 import type { Logger } from '../logger';
 import type { ShopGateway } from '../integrations/odoo/shops';
-import { fromStripeAmount, stripeExponent, toStripeAmount } from '../integrations/stripe/amounts';
+import { fromStripeAmount, StripeAmountError, stripeExponent, toStripeAmount } from '../integrations/stripe/amounts';
+import { receiptDefect } from '../domain/receipt';
+import type { QuarantineRepository } from '../store/quarantine';
 import { StripeSignatureError, toIntent, toRefund, type StripeClient, type StripeEvent, type StripePaymentIntent } from '../integrations/stripe/client';
 import type { LedgerRepository } from '../store/ledger';
 import type { PaymentOrderRepository } from '../store/payment-orders';
 import type { StripeEventRepository } from '../store/stripe-events';
-import { orderView, type PaymentOrderView, type PaymentService, type RecordOutcome } from './payment.service';
+import type { BalanceService } from './balance.service';
+import { orderView, type PaymentOrderView, type RecordOutcome } from './payment.service';
 import type { NotificationOutcome } from './notification-outcome';
 import type { RefundService } from './refund.service';
 import type { SettlementService } from './settlement.service';
@@ -27,10 +30,11 @@ export class StripePaymentService {
     private readonly ledger: LedgerRepository,
     private readonly orders: PaymentOrderRepository,
     private readonly events: StripeEventRepository,
-    private readonly payments: PaymentService,
+    private readonly balance: BalanceService,
     private readonly refunds: RefundService,
     private readonly settlement: SettlementService,
     private readonly shops: ShopGateway,
+    private readonly quarantine: Pick<QuarantineRepository, 'record'>,
     private readonly logger: Logger,
     private readonly stripe?: StripeClient,
   ) {}
@@ -43,8 +47,7 @@ export class StripePaymentService {
   async createPayment(p: Principal, workOrderId: number): Promise<{ payment_order: PaymentOrderView; client_secret: string; stripe_amount: number; currency: string }> {
     if (p.kind === 'customer' && !p.partnerId) throw new AppError('forbidden', 'Bind your phone first.');
     const client = this.client;
-    const { due, currency, wo } = await this.payments.amountDue(workOrderId, p);
-    const shop = await this.shops.get(wo.company_id ?? (await this.shops.defaultShop()).id);
+    const { due, currency, wo, shop } = await this.balance.amountDue(workOrderId, p);
     const stripeAmount = toStripeAmount(due, shop.currency.decimals, currency);
 
     const order = await this.orders.openFor(
@@ -93,7 +96,7 @@ export class StripePaymentService {
     await this.events.processed(event.id, outcome);
     // `duplicate` stays a redelivered event: a charge another event or the reconciler recorded first needs nothing more.
     if (outcome === 'ignored' || outcome === 'duplicate') return { outcome: 'ignored' };
-    return { outcome: outcome === 'suspense' ? 'suspense' : 'recorded' };
+    return { outcome: outcome === 'suspense' || outcome === 'quarantined' ? outcome : 'recorded' };
   }
 
   private async dispatch(event: StripeEvent, hash: string): Promise<string> {
@@ -127,13 +130,24 @@ export class StripePaymentService {
     }
   }
 
-  /** A succeeded PaymentIntent → one ledger charge (keyed by the intent id) + outbox, or suspense for an anomaly. */
+  /**
+   * A succeeded PaymentIntent → one ledger charge (keyed by the intent id) + outbox, or suspense for an anomaly; one
+   * the ledger can't take (an amount ≤ 0 or without an exact minor-unit value, an unknown currency) is quarantined.
+   */
   async recordIntent(pi: StripePaymentIntent, actor: string, hash: string, eventId?: string): Promise<RecordOutcome> {
     if (pi.status !== 'succeeded') return 'ignored';
     const no = pi.metadata.out_trade_no ?? '';
     const peek = no ? await this.orders.get(no) : undefined;
     const decimals = peek ? (await this.shops.get(peek.shopId)).currency.decimals : stripeExponent(pi.currency);
-    const amount = fromStripeAmount(pi.amountReceived || pi.amount, decimals, pi.currency);
+    let amount: number;
+    try {
+      amount = fromStripeAmount(pi.amountReceived || pi.amount, decimals, pi.currency);
+    } catch (e) {
+      if (!(e instanceof StripeAmountError)) throw e;
+      return this.keep(pi, hash, `amount ${pi.amountReceived || pi.amount} ${pi.currency}: ${e.message}`, eventId, peek?.providerOrderRef === pi.id ? no : undefined);
+    }
+    const defect = receiptDefect({ txnId: pi.id, outTradeNo: no, amount, currency: pi.currency });
+    if (defect) return this.keep(pi, hash, defect, eventId, peek?.providerOrderRef === pi.id ? no : undefined);
     // One statement (migration 0012): duplicate check, order lock, charge + outbox or suspense.
     const result = await this.ledger.recordReceipt({
       channel: 'stripe',
@@ -152,6 +166,26 @@ export class StripePaymentService {
       void this.settlement.relay(result.outboxId!);
     }
     return result.outcome;
+  }
+
+  /** A succeeded intent the ledger can't take: quarantined once with an alert; its order (if the intent is its) retired. */
+  private async keep(pi: StripePaymentIntent, hash: string, reason: string, eventId: string | undefined, orderNo: string | undefined): Promise<'quarantined'> {
+    const { inserted, entry } = await this.quarantine.record({
+      channel: 'stripe',
+      dedupeKey: pi.id && pi.id !== 'undefined' ? `txn:${pi.id}` : eventId ? `event:${eventId}` : `hash:${hash}`,
+      source: eventId ? 'webhook' : 'reconciler',
+      reason,
+      eventType: eventId ? 'payment_intent.succeeded' : null,
+      outTradeNo: pi.metadata.out_trade_no ?? null,
+      providerTxnId: pi.id,
+      providerEventId: eventId ?? null,
+      body: pi,
+      payloadHash: hash,
+    });
+    const retired = orderNo ? await this.orders.close(orderNo, `paid at the provider: quarantined (${entry.id})`) : false;
+    if (inserted) this.logger.error('ALERT stripe payment quarantined', { quarantine_id: entry.id, reason, payment_intent: pi.id, order_retired: retired });
+    else this.logger.warn('stripe payment quarantined before: redelivery counted', { quarantine_id: entry.id, deliveries: entry.deliveries });
+    return 'quarantined';
   }
 
   /** The reconciler's Stripe half: open orders past a short delay are asked about (a lost webhook). */

@@ -8,7 +8,8 @@ import type { LedgerEntry, LedgerRepository } from '../store/ledger';
 import type { SettlementOutboxRepository } from '../store/outbox';
 import type { RefundRequestRepository } from '../store/refund-requests';
 import { lockWorkOrder } from '../store/work-order-lock';
-import { ledgerView, type LedgerView, type PaymentService } from './payment.service';
+import type { BalanceService } from './balance.service';
+import { ledgerView, type LedgerView } from './payment.service';
 import { RefundService, refundView, type RefundView } from './refund.service';
 import type { SettlementService } from './settlement.service';
 
@@ -44,7 +45,7 @@ export class SuspenseService {
     private readonly outbox: SettlementOutboxRepository,
     private readonly refundRequests: RefundRequestRepository,
     private readonly audit: AuditRepository,
-    private readonly payments: PaymentService,
+    private readonly balance: BalanceService,
     private readonly refunds: RefundService,
     private readonly settlement: SettlementService,
     private readonly logger: Logger,
@@ -96,7 +97,7 @@ export class SuspenseService {
   /** Applies the whole open amount of a suspense row to a work order as its charge. */
   async apply(p: Principal, seq: number, workOrderId: number, opts: { allowOverpayment?: boolean; traceId?: string } = {}): Promise<{ suspense: SuspenseItem; charge: LedgerView; replayed: boolean }> {
     if (p.kind !== 'staff' || !p.roles.includes('manager')) throw new AppError('forbidden', 'Only a manager applies suspense money.');
-    const { wo, shop, total } = await this.payments.payable(workOrderId, p);
+    const { wo, shop, total } = await this.balance.payable(workOrderId, p);
     const out = await this.db.transaction(async (tx) => {
       await lockWorkOrder(tx, workOrderId);
       await this.lock(tx, seq);
@@ -111,7 +112,7 @@ export class SuspenseService {
       if (item.applied > 0 || item.refunded > 0 || item.in_flight > 0 || item.open <= 0) {
         throw new AppError('conflict', `Suspense entry ${seq} is partly or wholly released (open ${item.open}); only a whole entry can be applied.`, { code: 'SUSPENSE_NOT_OPEN', details: { open: Math.max(item.open, 0) } });
       }
-      const bal = await this.payments.balance(workOrderId, total, shop.currency.code, tx);
+      const bal = await this.balance.balance(workOrderId, total, shop.currency.code, tx);
       if (!opts.allowOverpayment && item.open > bal.due) {
         throw new AppError('conflict', `${item.open} is more than the ${Math.max(bal.due, 0)} due; allow an overpayment to apply it anyway.`, { code: 'AMOUNT_EXCEEDS_DUE', details: { due: Math.max(bal.due, 0), currency: shop.currency.code } });
       }

@@ -121,10 +121,19 @@ export interface TransitionResult {
   quote_version?: number;
 }
 
+/** What the money side checks before a work order leaves the shop or is cancelled. */
+export interface WorkOrderMoneyGuard {
+  /** Settles the work order's ledgered payments in Odoo now, so money already received is never taken for money owing. */
+  settleWorkOrderNow(workOrderId: number): Promise<unknown>;
+  /** Refuses (409 DRM_MONEY_HELD) while the ledger holds money for the work order. */
+  assertNoMoneyHeld(workOrderId: number): Promise<void>;
+}
+
 export class WorkOrderService {
   constructor(
     private readonly wos: WorkOrderGateway,
     private readonly shops: ShopGateway,
+    private readonly money?: WorkOrderMoneyGuard,
   ) {}
 
   /**
@@ -210,6 +219,9 @@ export class WorkOrderService {
     if (action === 'cancel' && !opts.reason?.trim()) {
       throw new AppError('validation', 'The request body is invalid.', { errors: [{ path: 'body.reason', message: 'A reason is required to cancel.' }] });
     }
+    // A payment already in the ledger is never taken for money owing; money held blocks a cancel.
+    if (action === 'deliver') await this.money?.settleWorkOrderNow(id);
+    if (action === 'cancel') await this.money?.assertNoMoneyHeld(id);
     const extra: unknown[] =
       action === 'deliver' ? [opts.override ?? false, opts.note] : action === 'cancel' ? [opts.reason] : action === 'close' ? [] : [opts.note];
     const r = await this.act(id, t.method, ifMatch, requestKey, extra);

@@ -308,7 +308,7 @@ for (const backend of [{ kind: 'pglite' as const }, { kind: 'pg' as const, datab
         expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 1 });
       });
 
-      it('puts money no order explains in suspense, attributed where an order is known, without paying the order', async () => {
+      it('puts money no order explains in suspense, attributed where an order is known, without paying the order; another amount retires it', async () => {
         const paid = await open();
         await sut.recordReceipt(receipt(paid.outTradeNo));
         const short = await open();
@@ -331,8 +331,10 @@ for (const backend of [{ kind: 'pglite' as const }, { kind: 'pg' as const, datab
           expect(r.outcome !== 'duplicate' && r.entry).toMatchObject({ kind: 'suspense', amount: input.amount, workOrderId, reason: r.anomaly });
           expect(await sut.recordReceipt(input)).toMatchObject({ outcome: 'duplicate' });
         }
-        expect((await orders.get(short.outTradeNo))?.state).toBe('open');
+        // The provider was paid for it (another amount): retired, so the next payment opens a new order (issue 15.3).
+        expect(await orders.get(short.outTradeNo)).toMatchObject({ state: 'closed', closeReason: expect.stringMatching(/^paid 2499 CNY at the provider: suspense/) });
         expect((await orders.get(stripeOrder.outTradeNo))?.state).toBe('open');
+        expect((await orders.get(intentOrder.outTradeNo))?.state).toBe('open');
         expect(await outboxRows()).toHaveLength(1);
         // a Stripe receipt takes the order's merchant account when none is given
         const ok = await sut.recordReceipt(receipt(stripeOrder.outTradeNo, { channel: 'stripe', txnId: 'pi_ok', merchantAccount: null }));
@@ -352,23 +354,26 @@ for (const backend of [{ kind: 'pglite' as const }, { kind: 'pg' as const, datab
         const a = await open();
         const b = await open();
         const c = await open();
+        const d = await open();
         const inputs = [
           receipt(a.outTradeNo, { txnId: 'B-1' }), // goes alone
           receipt(b.outTradeNo, { txnId: 'B-2', paidAt: new Date('2031-05-01T10:00:00.000Z') }), // these wait and go together
           receipt(b.outTradeNo, { txnId: 'B-2' }),
           receipt(b.outTradeNo, { txnId: 'B-3' }),
-          receipt(c.outTradeNo, { txnId: 'B-4', amount: 1 }),
+          receipt(c.outTradeNo, { txnId: 'B-4', amount: 1 }), // another amount: suspense, and the order is retired
           receipt('RCPT99999998', { txnId: 'B-5' }),
-          receipt(c.outTradeNo, { txnId: 'B-6' }),
+          receipt(d.outTradeNo, { txnId: 'B-6' }),
+          receipt(c.outTradeNo, { txnId: 'B-7' }), // the retired order: suspense
         ];
         const results = await Promise.all(inputs.map((r) => repo.recordReceipt(r)));
-        expect(results.map((r) => r.outcome)).toEqual(['charged', 'charged', 'duplicate', 'suspense', 'suspense', 'suspense', 'charged']);
-        expect(results.map((r) => (r.outcome === 'duplicate' ? null : r.seq))).toEqual([1, 2, null, 3, 4, 5, 6]);
+        expect(results.map((r) => r.outcome)).toEqual(['charged', 'charged', 'duplicate', 'suspense', 'suspense', 'suspense', 'charged', 'suspense']);
+        expect(results.map((r) => (r.outcome === 'duplicate' ? null : r.seq))).toEqual([1, 2, null, 3, 4, 5, 6, 7]);
+        expect(results[7]).toMatchObject({ anomaly: expect.stringMatching(/is closed/) });
         expect(seen.filter((sql) => sql.includes('payment_record_receipts('))).toHaveLength(1);
         expect(seen.filter((sql) => sql.includes('payment_record_receipt('))).toHaveLength(1);
         expect(await orders.get(b.outTradeNo)).toMatchObject({ state: 'paid', paidLedgerSeq: 2, paidAt: new Date('2031-05-01T10:00:00.000Z') });
         expect((await outboxRows()).map((o) => o.ledger_seq)).toEqual([1, 2, 6]);
-        expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 6 });
+        expect(await verifyLedger(t.db)).toMatchObject({ ok: true, rows: 7 });
       });
 
       it('records the rest of a batch when the database refuses one of its items, which alone fails', async () => {

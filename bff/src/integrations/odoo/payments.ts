@@ -78,6 +78,39 @@ export interface PaymentRow {
   date: string | null;
 }
 
+/** `action_close`: closed only when delivered and settled; `reason` says why not. */
+export interface CloseResult {
+  closed?: boolean;
+  reason?: string | false;
+}
+
+/** A work order's money as the reconciliation compares it (major units, Odoo's floats). */
+export interface WoMoneyRow {
+  id: number;
+  name: string | null;
+  state: string;
+  company_id: number | null;
+  amount_total: number;
+  amount_paid: number;
+  amount_credited: number;
+  amount_due: number;
+}
+
+/** A posted payment of some work order (reconciliation). */
+export interface PostedPaymentRow {
+  work_order_id: number | null;
+  payment_type: 'inbound' | 'outbound';
+  amount: number;
+  ledger_ref: string | null;
+}
+
+/** A posted customer invoice or credit note of some work order (reconciliation). */
+export interface PostedMoveRow {
+  work_order_id: number | null;
+  move_type: 'out_invoice' | 'out_refund';
+  amount_total: number;
+}
+
 /** The money side of a work order as Odoo sees it. */
 export interface WoMoney {
   id: number;
@@ -109,6 +142,11 @@ const MONEY_FIELDS = ['state', 'revision', 'amount_total', 'amount_paid', 'amoun
  */
 export class PaymentsGateway {
   constructor(private readonly odoo: OdooClient) {}
+
+  /** Odoo's version: the cheapest call that proves it answers (settlement's probe while Odoo is unreachable). */
+  version(timeoutMs?: number): Promise<{ server_version: string; protocol_version: number }> {
+    return this.odoo.version(timeoutMs);
+  }
 
   private actor(actor?: Principal): Principal {
     return actor ?? requestContext.get()?.principal ?? SYSTEM;
@@ -144,6 +182,53 @@ export class PaymentsGateway {
       requestKey: `ledger/${ledgerRef}`,
       actor: this.actor(actor),
     });
+  }
+
+  /**
+   * Closes the work order when it is delivered and settled (else `closed: false` and the reason): whichever of delivery
+   * and payment comes last closes it, exactly once. Safe to resend by request key.
+   */
+  close(woId: number, requestKey: string, actor?: Principal): Promise<CloseResult> {
+    return this.odoo.execute<CloseResult>('drmoto.work.order', 'action_close', [[woId], false, requestKey], {}, { idempotent: true, requestKey, actor: this.actor(actor) });
+  }
+
+  /** The money fields of several work orders in one read (reconciliation walks the ledger in batches). */
+  async moneyOf(woIds: number[]): Promise<WoMoneyRow[]> {
+    if (woIds.length === 0) return [];
+    const rows = await this.odoo.searchRead<Record<string, unknown>>('drmoto.work.order', [['id', 'in', woIds]], ['name', 'state', 'company_id', 'amount_total', 'amount_paid', 'amount_credited', 'amount_due']);
+    return rows.map((r) => ({
+      id: r.id as number,
+      name: str(r.name),
+      state: str(r.state) ?? '',
+      company_id: m2oId(r.company_id),
+      amount_total: num(r.amount_total),
+      amount_paid: num(r.amount_paid),
+      amount_credited: num(r.amount_credited),
+      amount_due: num(r.amount_due),
+    }));
+  }
+
+  /** The posted payments of several work orders in one read. */
+  async postedPayments(woIds: number[]): Promise<PostedPaymentRow[]> {
+    if (woIds.length === 0) return [];
+    const rows = await this.odoo.searchRead<Record<string, unknown>>('account.payment', [['drmoto_work_order_id', 'in', woIds], ['state', '=', 'posted']], ['drmoto_work_order_id', 'payment_type', 'amount', 'drmoto_ledger_ref']);
+    return rows.map((r) => ({
+      work_order_id: m2oId(r.drmoto_work_order_id),
+      payment_type: r.payment_type === 'outbound' ? 'outbound' : 'inbound',
+      amount: num(r.amount),
+      ledger_ref: str(r.drmoto_ledger_ref),
+    }));
+  }
+
+  /** The posted customer invoices and credit notes of several work orders in one read. */
+  async postedMoves(woIds: number[]): Promise<PostedMoveRow[]> {
+    if (woIds.length === 0) return [];
+    const rows = await this.odoo.searchRead<Record<string, unknown>>('account.move', [['drmoto_work_order_id', 'in', woIds], ['state', '=', 'posted'], ['move_type', 'in', ['out_invoice', 'out_refund']]], ['drmoto_work_order_id', 'move_type', 'amount_total']);
+    return rows.map((r) => ({
+      work_order_id: m2oId(r.drmoto_work_order_id),
+      move_type: r.move_type === 'out_refund' ? 'out_refund' : 'out_invoice',
+      amount_total: num(r.amount_total),
+    }));
   }
 
   async money(woId: number): Promise<WoMoney | null> {

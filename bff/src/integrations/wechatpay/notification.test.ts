@@ -148,11 +148,13 @@ describe(verifyNotification.name, () => {
         expect(rejection(() => verifier.verifyNotification(signed(body)))).toBe('malformed');
       });
 
-      it('a decrypted resource that is not a transaction', () => {
+      it('a decrypted resource that is not a transaction is verified, as kind "unreadable" (kept, not refused)', () => {
         const enc = encryptResource(JSON.stringify({ hello: 'world' }), mock.merchant.apiV3Key, { associatedData: 'transaction', originalType: 'transaction' });
-        expect(rejection(() => verifier.verifyNotification(signed(envelope({ ...enc }))))).toBe('malformed');
+        expect(verifier.verifyNotification(signed(envelope({ ...enc })))).toMatchObject({ kind: 'unreadable', resource: { hello: 'world' }, problem: expect.stringMatching(/^transaction resource shape: .*mchid/) });
         const text = encryptResource('not json', mock.merchant.apiV3Key, { associatedData: 'transaction', originalType: 'transaction' });
-        expect(rejection(() => verifier.verifyNotification(signed(envelope({ ...text }))))).toBe('malformed');
+        expect(verifier.verifyNotification(signed(envelope({ ...text })))).toMatchObject({ kind: 'unreadable', resource: 'not json', problem: 'decrypted resource is not JSON' });
+        const refund = encryptResource(JSON.stringify({ refund_id: 1 }), mock.merchant.apiV3Key, { associatedData: 'refund', originalType: 'refund' });
+        expect(verifier.verifyNotification(signed(envelope({ ...refund }, { event_type: 'REFUND.SUCCESS' })))).toMatchObject({ kind: 'unreadable', problem: expect.stringMatching(/^refund resource shape/) });
       });
 
       it('an event type this adapter does not model is still verified, as kind "other"', () => {

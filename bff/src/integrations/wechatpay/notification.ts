@@ -58,7 +58,12 @@ export type VerifiedNotification =
   | { kind: 'transaction'; event: NotificationEnvelope; resource: WechatPayTransaction }
   | { kind: 'refund'; event: NotificationEnvelope; resource: WechatPayRefundNotice }
   /** A verified event of a type this adapter does not model; acknowledge it and move on. */
-  | { kind: 'other'; event: NotificationEnvelope; resource: Record<string, unknown> };
+  | { kind: 'other'; event: NotificationEnvelope; resource: Record<string, unknown> }
+  /**
+   * Signed and decrypted (the GCM tag proves it is WeChat's), but the resource is not what its type promises: a
+   * permanent oddity to keep and look at, not a forgery — WeChat would only send the same bytes again.
+   */
+  | { kind: 'unreadable'; event: NotificationEnvelope; resource: unknown; problem: string };
 
 export type HeaderBag = Headers | Record<string, string | string[] | undefined>;
 
@@ -139,22 +144,30 @@ export function verifyNotification(input: NotificationInput, cfg: NotificationVe
   try {
     resource = JSON.parse(plaintext);
   } catch {
-    throw new NotificationRejected('malformed', 'decrypted resource is not JSON');
+    return { kind: 'unreadable', event, resource: plaintext.slice(0, 4096), problem: 'decrypted resource is not JSON' };
   }
 
   const type = event.resource.original_type ?? '';
   if (event.event_type.startsWith('TRANSACTION.') || type === 'transaction') {
     const parsed = transactionSchema.safeParse(resource);
-    if (!parsed.success) throw new NotificationRejected('malformed', 'transaction resource shape');
+    if (!parsed.success) return { kind: 'unreadable', event, resource, problem: `transaction resource shape: ${issues(parsed.error)}` };
     return { kind: 'transaction', event, resource: parsed.data };
   }
   if (event.event_type.startsWith('REFUND.') || type === 'refund') {
     const parsed = refundNoticeSchema.safeParse(resource);
-    if (!parsed.success) throw new NotificationRejected('malformed', 'refund resource shape');
+    if (!parsed.success) return { kind: 'unreadable', event, resource, problem: `refund resource shape: ${issues(parsed.error)}` };
     return { kind: 'refund', event, resource: parsed.data };
   }
-  if (!resource || typeof resource !== 'object' || Array.isArray(resource)) throw new NotificationRejected('malformed', 'resource is not an object');
+  if (!resource || typeof resource !== 'object' || Array.isArray(resource)) return { kind: 'unreadable', event, resource, problem: 'resource is not an object' };
   return { kind: 'other', event, resource: resource as Record<string, unknown> };
+}
+
+/** The schema's complaints in a line (paths only: values are the sender's). */
+function issues(e: { issues: Array<{ path: PropertyKey[]; code: string }> }): string {
+  return e.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'} ${i.code}`)
+    .join('; ');
 }
 
 /** The same check bound to one merchant's keys (what the container builds once). */

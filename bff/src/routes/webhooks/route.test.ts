@@ -2,8 +2,8 @@ import express from 'express';
 import request from 'supertest';
 import { createLogger } from '../../logger';
 import type { NotificationOutcome } from '../../services/notification-outcome';
-import type { PaymentService } from '../../services/payment.service';
 import type { StripePaymentService } from '../../services/stripe-payment.service';
+import type { WechatPayNotificationDispatcher } from '../../services/wechatpay-notifications.service';
 import { webhookRoutes } from './route';
 
 const logger = createLogger({ silent: true });
@@ -14,7 +14,7 @@ function appAnswering(out: NotificationOutcome | Error) {
     if (out instanceof Error) throw out;
     return out;
   };
-  const wechat = { handleWechatNotification: answer } as unknown as PaymentService;
+  const wechat = { handle: answer } as unknown as WechatPayNotificationDispatcher;
   const stripe = { handleWebhook: answer } as unknown as StripePaymentService;
   return express().use('/api/v1', webhookRoutes(wechat, logger, { stripe }));
 }
@@ -23,7 +23,7 @@ const rejected: NotificationOutcome = { outcome: 'rejected', reason: 'unknown_se
 
 describe(webhookRoutes.name, () => {
   describe('WeChat Pay: 204 without a body when received, 4xx/5xx with {code: FAIL, message} otherwise', () => {
-    it.each(['recorded', 'duplicate', 'suspense', 'ignored'] as const)('%s → 204', async (outcome) => {
+    it.each(['recorded', 'duplicate', 'suspense', 'quarantined', 'ignored'] as const)('%s → 204', async (outcome) => {
       const r = await request(appAnswering({ outcome })).post('/api/v1/webhooks/wechatpay').send('{}');
       expect(r.status).toBe(204);
       expect(r.text).toBe('');
@@ -46,7 +46,7 @@ describe(webhookRoutes.name, () => {
   });
 
   describe('Stripe: 200 when received, 400 for what does not verify, 503 to be sent again', () => {
-    it.each(['recorded', 'suspense', 'ignored'] as const)('%s → 200 received', async (outcome) => {
+    it.each(['recorded', 'suspense', 'quarantined', 'ignored'] as const)('%s → 200 received', async (outcome) => {
       const r = await request(appAnswering({ outcome })).post('/api/v1/webhooks/stripe').send('{}');
       expect([r.status, r.body]).toEqual([200, { received: true }]);
     });

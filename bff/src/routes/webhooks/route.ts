@@ -2,19 +2,21 @@ import express, { Router, type Request, type Response } from 'express';
 import type { FailureLimit } from '../../http/rate-limit';
 import type { Logger } from '../../logger';
 import type { NotificationOutcome } from '../../services/notification-outcome';
-import type { PaymentService } from '../../services/payment.service';
 import type { StripePaymentService } from '../../services/stripe-payment.service';
 import { noopMetrics, type Metrics, type WebhookOutcome } from '../../metrics/metrics';
+import type { WechatPayNotificationDispatcher } from '../../services/wechatpay-notifications.service';
 
 /**
  * WeChat Pay v3's reply to a notification: 200/204 without a body when received; any 4xx/5xx with
- * `{code: 'FAIL', message}` makes WeChat send it again (for 24 h), which is what a rejected one must get.
+ * `{code: 'FAIL', message}` makes WeChat send it again (for 24 h), which only a forgery or a store outage must get: what
+ * WeChat signed but the ledger can't take is quarantined and acknowledged (issue 15).
  */
 function replyToWechat(res: Response, out: NotificationOutcome): void {
   switch (out.outcome) {
     case 'recorded':
     case 'duplicate':
     case 'suspense':
+    case 'quarantined':
     case 'ignored':
       res.status(204).end();
       return;
@@ -27,13 +29,13 @@ function replyToWechat(res: Response, out: NotificationOutcome): void {
   }
 }
 
-/** The metric's label for an outcome (a fixed set; a rejection says whether it was the signature or the merchant). */
+/** The metric's label for an outcome (a fixed set). */
 function webhookLabel(out: NotificationOutcome): WebhookOutcome {
   switch (out.outcome) {
     case 'recorded':
       return 'accepted';
     case 'rejected':
-      return out.reason === 'merchant_mismatch' ? 'rejected_merchant' : 'rejected_signature';
+      return 'rejected_signature';
     default:
       return out.outcome;
   }
@@ -44,6 +46,7 @@ function replyToStripe(res: Response, out: NotificationOutcome): void {
   switch (out.outcome) {
     case 'recorded':
     case 'suspense':
+    case 'quarantined':
     case 'ignored':
       res.status(200).json({ received: true });
       return;
@@ -65,7 +68,7 @@ function replyToStripe(res: Response, out: NotificationOutcome): void {
  * words. Mounted before the JSON body parser.
  */
 export function webhookRoutes(
-  svc: PaymentService,
+  wechat: WechatPayNotificationDispatcher,
   logger: Logger,
   more: { stripe?: StripePaymentService; metrics?: Pick<Metrics, 'webhook'>; failures?: FailureLimit } = {},
 ): Router {
@@ -86,7 +89,7 @@ export function webhookRoutes(
   r.post('/webhooks/wechatpay', express.raw({ type: () => true, limit: '64kb' }), async (req, res) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     try {
-      const out = await svc.handleWechatNotification(req.headers, body);
+      const out = await wechat.handle(req.headers, body);
       metrics.webhook('wechatpay', webhookLabel(out));
       if (await refused(req, res, out)) return;
       replyToWechat(res, out);

@@ -4,7 +4,6 @@ import { AppError } from '../../errors';
 import type { RouteRegistry } from '../../http/route';
 import type { Principal } from '../../domain/principal';
 import { WorkOrderService } from '../../services/work-order.service';
-import type { PaymentService } from '../../services/payment.service';
 import { idParam } from '../common';
 import {
   createQuoteBody,
@@ -66,7 +65,7 @@ export function key(p: Principal, req: Request): string {
   return WorkOrderService.requestKey(p, `${req.method} ${req.baseUrl}${req.path}`, req.header('idempotency-key'));
 }
 
-export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService, payments?: Pick<PaymentService, 'settleBeforeDeliver' | 'assertNoMoneyHeld'>): Router {
+export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService): Router {
   const r = Router();
   const tags = ['work-orders'];
 
@@ -126,9 +125,6 @@ export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService, payme
     headers: { ...IF_MATCH, ...IDEMPOTENCY },
     responses: { 200: { description: 'The new state and revision', schema: transitionResult } },
     handler: async ({ params, body, principal }, req, res) => {
-      // A payment already in the ledger is never taken for money owing; money held blocks a cancel.
-      if (body.action === 'deliver') await payments?.settleBeforeDeliver(params.id);
-      if (body.action === 'cancel') await payments?.assertNoMoneyHeld(params.id);
       const out = await svc.transition(principal, params.id, body.action, body, parseIfMatch(req), key(principal, req));
       etag(res, out.revision);
       res.json(out);
