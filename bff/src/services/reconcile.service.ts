@@ -1,6 +1,7 @@
 import { toMinor } from '../domain/money';
 import type { OdooClient } from '../integrations/odoo/client';
 import { m2oId } from '../integrations/odoo/shapes';
+import { POSTED_PAYMENT_STATES } from '../integrations/odoo/payments';
 import type { ShopGateway } from '../integrations/odoo/shops';
 import type { Db } from '../store/db';
 
@@ -72,7 +73,7 @@ export class ReconcileService {
       const ids = batch.map((s) => s.work_order_id);
       const [wos, payments, moves] = await Promise.all([
         this.odoo.searchRead<Record<string, unknown>>('drmoto.work.order', [['id', 'in', ids]], ['name', 'state', 'company_id', 'amount_total', 'amount_paid', 'amount_credited', 'amount_due']),
-        this.odoo.searchRead<Record<string, unknown>>('account.payment', [['drmoto_work_order_id', 'in', ids], ['state', '=', 'posted']], ['drmoto_work_order_id', 'payment_type', 'amount', 'drmoto_ledger_ref']),
+        this.odoo.searchRead<Record<string, unknown>>('account.payment', [['drmoto_work_order_id', 'in', ids], ['state', 'in', [...POSTED_PAYMENT_STATES]]], ['drmoto_work_order_id', 'payment_type', 'amount', 'drmoto_ledger_ref']),
         this.odoo.searchRead<Record<string, unknown>>('account.move', [['drmoto_work_order_id', 'in', ids], ['state', '=', 'posted'], ['move_type', 'in', ['out_invoice', 'out_refund']]], ['drmoto_work_order_id', 'move_type', 'amount_total']),
       ]);
       for (const s of batch) {
