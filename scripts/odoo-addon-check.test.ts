@@ -38,9 +38,10 @@ const FIXTURES: Record<string, { bad: AddonFile; good: AddonFile }> = {
     bad: { path: 'views/v.xml', text: view('<kanban><templates><t t-name="card"><div/></t></templates></kanban>') },
     good: { path: 'views/v.xml', text: view('<kanban><templates><t t-name="menu"><div/></t></templates></kanban>') },
   },
-  'search-group-expand': {
+  'search-group-attrs': {
     bad: { path: 'views/v.xml', text: view('<search><group expand="0" string="Group By"><filter name="s"/></group></search>') },
-    good: { path: 'views/v.xml', text: view('<search><group string="Group By"><filter name="s"/></group></search>') },
+    // a form's titled group is fine
+    good: { path: 'views/v.xml', text: view('<search><group><filter name="s"/></group></search>') + view('<form><group string="Owner"/></form>') },
   },
   'group-category': {
     bad: { path: 'security/s.xml', text: groups('<field name="category_id" ref="cat"/>') },

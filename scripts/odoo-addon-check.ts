@@ -146,11 +146,17 @@ export const RULES: readonly Rule[] = [
     find: matches(/t-name="card"/),
   },
   {
-    id: 'search-group-expand',
+    id: 'search-group-attrs',
     series: from19,
     kind: 'xml',
-    message: '19 refuses `expand` on a search view `<group>` (it was a no-op since 17): leave it out',
-    find: matches(/<group[^>]*\sexpand="/),
+    message: "19's search view grammar takes a bare `<group>` (no `expand`, no `string`): the group-by section needs no title",
+    find: (t) => {
+      const hits: number[] = [];
+      for (const m of t.matchAll(/<search[\s>][\s\S]*?<\/search>/g)) {
+        for (const g of m[0].matchAll(/<group[^>]*\s(expand|string)="/g)) hits.push(m.index! + g.index!);
+      }
+      return hits;
+    },
   },
   {
     id: 'group-category',
