@@ -79,6 +79,10 @@ const FIXTURES: Record<string, { bad: AddonFile; good: AddonFile }> = {
     bad: { path: 'models/m.py', text: model('    def f(self):\n        self.check_access_rights("read")\n        self.check_access_rule("read")') },
     good: { path: 'models/m.py', text: model('    def f(self):\n        check_access(self, "read")') },
   },
+  'as-validation-error': {
+    bad: { path: 'tests/common.py', text: 'from odoo.service.model import _as_validation_error\n\n\ndef f(env, e):\n    return str(_as_validation_error(env, e))\n' },
+    good: { path: 'tests/common.py', text: 'from ..models.drmoto_compat import integrity_error_message\n\n\ndef f(env, e):\n    return integrity_error_message(env, e)\n' },
+  },
   'user-group-ids': {
     bad: { path: 'tests/t.py', text: 'def f(env, ids):\n    return env["res.users"].create({"login": "x", "groups_id": [(6, 0, ids)]})\n' },
     good: { path: 'tests/t.py', text: 'from ..models.drmoto_compat import USER_GROUPS\n\n\ndef f(env, ids):\n    return env["res.users"].create({"login": "x", USER_GROUPS: [(6, 0, ids)]})\n' },

@@ -223,6 +223,13 @@ export const RULES: readonly Rule[] = [
     find: (t, f) => (f.path === COMPAT ? [] : matches(/\.check_access_(rights|rule)\(/)(t)),
   },
   {
+    id: 'as-validation-error',
+    series: from19,
+    kind: 'py',
+    message: "19 removed odoo.service.model._as_validation_error (retrying builds the message itself): drmoto_compat.integrity_error_message",
+    find: (t, f) => (f.path === COMPAT ? [] : matches(/\b_as_validation_error\b/)(t)),
+  },
+  {
     id: 'user-group-ids',
     series: from19,
     kind: 'py',

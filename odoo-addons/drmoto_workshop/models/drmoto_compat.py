@@ -99,3 +99,18 @@ def check_access(records, operation):
         records.check_access_rule(operation)
     else:
         records.check_access(operation)
+
+
+def integrity_error_message(env, exc):
+    """The message Odoo's RPC layer answers for a constraint violation (``exc``, a psycopg2 IntegrityError):
+    'The operation cannot be completed: <the constraint's message>'. 17/18 build it in
+    ``odoo.service.model._as_validation_error``; 19 inlines it in ``retrying`` with ``_sql_error_to_message``."""
+    if SERIES < 19:
+        from odoo.service.model import _as_validation_error
+        return str(_as_validation_error(env, exc))
+    model = env["base"]
+    for rclass in env.registry.values():
+        if exc.diag.table_name == rclass._table:
+            model = env[rclass._name]
+            break
+    return env._("The operation cannot be completed: %s", model._sql_error_to_message(exc))

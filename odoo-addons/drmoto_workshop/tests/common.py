@@ -1,10 +1,9 @@
 from psycopg2 import IntegrityError
 
 from odoo import Command
-from odoo.service.model import _as_validation_error
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
-from odoo.addons.drmoto_workshop.models.drmoto_compat import USER_GROUPS, product_type_vals, tax_price_include_vals
+from odoo.addons.drmoto_workshop.models.drmoto_compat import USER_GROUPS, integrity_error_message, product_type_vals, tax_price_include_vals
 
 
 
@@ -73,7 +72,7 @@ class DrmotoCase(TransactionCase):
             with self.cr.savepoint():
                 func()
                 self.env.flush_all()
-        message = str(_as_validation_error(self.env, cm.exception))
+        message = integrity_error_message(self.env, cm.exception)
         self.assertTrue(
             message.startswith("The operation cannot be completed: %s:" % code),
             "unexpected fault message %r" % message,
