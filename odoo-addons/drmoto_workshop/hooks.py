@@ -11,6 +11,9 @@ ROLE_GROUPS = (
 
 def post_init_hook(env):
     group_app(env)
+    # work order invoices equal their quotes to the cent only with per-line tax rounding (19's default is per tax)
+    env["res.company"].search([("tax_calculation_rounding_method", "!=", "round_per_line")]).write(
+        {"tax_calculation_rounding_method": "round_per_line"})
 
 
 def group_app(env):
