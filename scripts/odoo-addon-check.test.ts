@@ -83,6 +83,10 @@ const FIXTURES: Record<string, { bad: AddonFile; good: AddonFile }> = {
     bad: { path: 'tests/common.py', text: 'from odoo.service.model import _as_validation_error\n\n\ndef f(env, e):\n    return str(_as_validation_error(env, e))\n' },
     good: { path: 'tests/common.py', text: 'from ..models.drmoto_compat import integrity_error_message\n\n\ndef f(env, e):\n    return integrity_error_message(env, e)\n' },
   },
+  'stock-move-name': {
+    bad: { path: 'models/m.py', text: model('    def f(self):\n        return self.env["stock.picking"].create({"name": "P", "move_ids": [(0, 0, {"name": "x", "product_id": 1})]})') },
+    good: { path: 'models/m.py', text: model('    def f(self):\n        return self.env["stock.picking"].create({"name": "P", "move_ids": [(0, 0, {MOVE_DESCRIPTION: "x", "product_id": 1})]})') },
+  },
   'user-group-ids': {
     bad: { path: 'tests/t.py', text: 'def f(env, ids):\n    return env["res.users"].create({"login": "x", "groups_id": [(6, 0, ids)]})\n' },
     good: { path: 'tests/t.py', text: 'from ..models.drmoto_compat import USER_GROUPS\n\n\ndef f(env, ids):\n    return env["res.users"].create({"login": "x", USER_GROUPS: [(6, 0, ids)]})\n' },

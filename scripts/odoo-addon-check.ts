@@ -230,6 +230,19 @@ export const RULES: readonly Rule[] = [
     find: (t, f) => (f.path === COMPAT ? [] : matches(/\b_as_validation_error\b/)(t)),
   },
   {
+    id: 'stock-move-name',
+    series: from19,
+    kind: 'py',
+    message: '19 dropped `stock.move.name` (the move\'s description is `description_picking`): drmoto_compat.MOVE_DESCRIPTION',
+    find: (t) => {
+      const hits: number[] = [];
+      for (const m of t.matchAll(/["']move_ids["']\s*:\s*\[\s*\(0,\s*0,\s*\{[\s\S]*?\}\)/g)) {
+        for (const r of m[0].matchAll(/["']name["']\s*:/g)) hits.push(m.index! + r.index!);
+      }
+      return hits;
+    },
+  },
+  {
     id: 'user-group-ids',
     series: from19,
     kind: 'py',

@@ -18,6 +18,8 @@ SERIES = release.version_info[0]
 PAYMENT_INHERITS_MOVE = SERIES < 18
 #: the payment's free-text memo
 PAYMENT_MEMO = "ref" if SERIES < 18 else "memo"
+#: a stock move's description (19 dropped ``stock.move.name`` for ``description_picking``)
+MOVE_DESCRIPTION = "name" if SERIES < 19 else "description_picking"
 #: res.users' groups
 USER_GROUPS = "groups_id" if SERIES < 19 else "group_ids"
 #: 19 declares SQL constraints as ``models.Constraint`` class attributes and ignores ``_sql_constraints``

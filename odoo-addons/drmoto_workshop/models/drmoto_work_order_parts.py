@@ -20,7 +20,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_repr, float_round
 
-from .drmoto_compat import is_storable
+from .drmoto_compat import MOVE_DESCRIPTION, is_storable
 from .drmoto_work_order import _is_int, _is_number, _validation
 
 REQUEST_STATES = ("checkin", "diagnosing", "quoted", "in_progress", "ready")
@@ -304,7 +304,7 @@ class DrmotoWorkOrderParts(models.Model):
             "drmoto_lines_hash": digest,
             "drmoto_kind": kind,
             "move_ids": [(0, 0, {
-                "name": line["name"],
+                MOVE_DESCRIPTION: line["name"],
                 "product_id": line["product_id"],
                 "product_uom_qty": line["qty"],
                 "product_uom": line["product"].uom_id.id,

@@ -6,7 +6,7 @@ from odoo.tests import tagged
 
 from ..models.drmoto_work_order_parts import lines_hash
 from .common import PartsCase
-from odoo.addons.drmoto_workshop.models.drmoto_compat import product_type_vals
+from odoo.addons.drmoto_workshop.models.drmoto_compat import MOVE_DESCRIPTION, product_type_vals
 
 PICKING_RESULT_KEYS = {"id", "picking_id", "picking_name", "state", "replayed", "lines"}
 
@@ -196,7 +196,7 @@ class TestDrmotoWorkOrderPart(PartsCase):
         other = self.Picking.create({
             "picking_type_id": self.warehouse.out_type_id.id, "location_id": self.stock_loc.id,
             "location_dest_id": self.customer_loc.id,
-            "move_ids": [(0, 0, {"name": "x", "product_id": self.pads.id, "product_uom_qty": 9.5,
+            "move_ids": [(0, 0, {MOVE_DESCRIPTION: "x", "product_id": self.pads.id, "product_uom_qty": 9.5,
                                  "product_uom": self.pads.uom_id.id, "location_id": self.stock_loc.id,
                                  "location_dest_id": self.customer_loc.id})],
         })
