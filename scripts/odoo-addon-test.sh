@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Run the drmoto_workshop addon's Odoo tests on a fresh database.
 #
-# Needs an Odoo 17 source tree (ODOO_SRC, default ../odoo17 next to the repo) with its Python
+# Needs an Odoo 18 (or 17, 19+) source tree (ODOO_SRC, default ../odoo18 next to the repo) with its Python
 # dependencies importable by ODOO_PYTHON, and a PostgreSQL role that may create databases.
-# It never builds or downloads Odoo.
+# It never builds or downloads Odoo. On an Odoo 17 tree it tests the addon's 17 build (scripts/odoo-addon-17.ts,
+# README "Odoo versions"), made in a temporary folder.
 #
-#   ODOO_SRC=/path/to/odoo17 PGHOST=127.0.0.1 PGUSER=odoo PGPASSWORD=odoo scripts/odoo-addon-test.sh
+#   ODOO_SRC=/path/to/odoo18 PGHOST=127.0.0.1 PGUSER=odoo PGPASSWORD=odoo scripts/odoo-addon-test.sh
 #
 # Env: ODOO_SRC, ODOO_PYTHON (default /usr/bin/python3 when present), PGHOST, PGPORT, PGUSER,
 # PGPASSWORD, ODOO_TEST_DB (default a fresh drmoto_test_<time>_<pid>), ODOO_TEST_KEEP_DB=1 to keep it,
@@ -15,7 +16,7 @@
 set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ODOO_SRC="${ODOO_SRC:-$REPO_ROOT/../odoo17}"
+ODOO_SRC="${ODOO_SRC:-$REPO_ROOT/../odoo18}"
 if [[ -x /usr/bin/python3 ]]; then DEFAULT_PYTHON=/usr/bin/python3; else DEFAULT_PYTHON=python3; fi
 ODOO_PYTHON="${ODOO_PYTHON:-$DEFAULT_PYTHON}"
 PGHOST="${PGHOST:-127.0.0.1}"
@@ -37,7 +38,13 @@ ODOO_SRC="$(cd "$ODOO_SRC" && pwd)"
 # git checkout of odoo/odoo, also in addons/.
 ADDONS_PATH="$ODOO_SRC/odoo/addons"
 if [[ -d "$ODOO_SRC/addons" ]]; then ADDONS_PATH="$ODOO_SRC/addons,$ADDONS_PATH"; fi
-ADDONS_PATH="$ADDONS_PATH,$REPO_ROOT/odoo-addons"
+OUR_ADDONS="$REPO_ROOT/odoo-addons"
+SERIES=$(sed -nE 's/^version_info = \(([0-9]+),.*/\1/p' "$ODOO_SRC/odoo/release.py")
+if [[ "$SERIES" == 17 ]]; then
+  OUR_ADDONS="$(mktemp -d -t drmoto-addons-17.XXXXXX)"
+  (cd "$REPO_ROOT" && npx tsx scripts/odoo-addon-17.ts "$OUR_ADDONS") >&2
+fi
+ADDONS_PATH="$ADDONS_PATH,$OUR_ADDONS"
 
 # --test-enable makes Odoo start its HTTP server even with --stop-after-init: use a free port so a
 # running server on 8069 is not in the way.
@@ -49,7 +56,7 @@ drop_db() {
 if [[ -z "${ODOO_TEST_KEEP_DB:-}" ]]; then trap drop_db EXIT; fi
 drop_db
 
-echo "odoo-addon-test: database $DB, Odoo $ODOO_SRC, log $LOG"
+echo "odoo-addon-test: database $DB, Odoo $SERIES at $ODOO_SRC, log $LOG"
 start=$(date +%s)
 set +e
 "$ODOO_PYTHON" "$ODOO_SRC/odoo-bin" \

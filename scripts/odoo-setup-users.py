@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Create the DrMoto users (and the demo customer) on a real Odoo 17 with drmoto_workshop installed.
+"""Create the DrMoto users (and the demo customer) on a real Odoo (17, 18, 19+) with drmoto_workshop installed.
 
 Idempotent, XML-RPC only, standard library only:
 
@@ -64,6 +64,13 @@ def main(argv):
             sys.exit("odoo-setup-users: %s.%s not found (is drmoto_workshop installed?)" % (module, name))
         return rows[0]["res_id"]
 
+    # the names that differ per series, from the database itself (README "Odoo versions")
+    user_fields = call("res.users", "fields_get", [], attributes=["type"])
+    groups_field = "group_ids" if "group_ids" in user_fields else "groups_id"  # 19 renamed it
+    product_fields = call("product.product", "fields_get", [], attributes=["type"])
+    # a storable product: 17 detailed_type 'product'; 18+ type 'consu' + is_storable
+    storable = {"is_storable": True, "type": "consu"} if "is_storable" in product_fields else {"detailed_type": "product"}
+
     internal = ref("base", "group_user")
     company_id = call("res.users", "read", [uid], ["company_id"])[0]["company_id"][0]
     for login, password, name, group, extra in USERS:
@@ -72,7 +79,7 @@ def main(argv):
             "password": password,
             "company_id": company_id,
             "company_ids": [(6, 0, [company_id])],
-            "groups_id": [(6, 0, [internal, ref("drmoto_workshop", group)] + [ref(*xmlid) for xmlid in extra])],
+            groups_field: [(6, 0, [internal, ref("drmoto_workshop", group)] + [ref(*xmlid) for xmlid in extra])],
             "active": True,
         }
         found = call("res.users", "search", [("login", "=", login)], context={"active_test": False})
@@ -118,11 +125,8 @@ def main(argv):
             on_hand = product["qty_available"]
             state = "kept"
         else:
-            # detailed_type 'product' = storable; taxes_id defaults to the company's sale tax
-            vals = {
-                "name": name, "default_code": code, "detailed_type": "product",
-                "list_price": list_price, "standard_price": cost,
-            }
+            # storable; taxes_id defaults to the company's sale tax
+            vals = dict(storable, name=name, default_code=code, list_price=list_price, standard_price=cost)
             if uom:
                 vals["uom_id"] = vals["uom_po_id"] = ref(*uom)
             product_id = call("product.product", "create", vals)

@@ -1,7 +1,7 @@
 import { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { createLogger } from '../../bff/src/logger';
 import { startHarness, type Harness } from '../../bff/test/harness';
-import { unique } from './target';
+import { productDomain, unique } from './target';
 
 /**
  * PRD INV-001 through the whole stack: 50 concurrent identical issue requests (same Idempotency-Key)
@@ -64,7 +64,7 @@ async function findStockedProduct(h: Harness): Promise<number> {
   const c = h.config.odoo;
   const odoo = new OdooClient(c, createLogger({ silent: true }));
   try {
-    const rows = await odoo.searchRead<{ id: number; free_qty: number }>('product.product', [['detailed_type', '=', 'product']], ['free_qty'], { order: 'id asc' });
+    const rows = await odoo.searchRead<{ id: number; free_qty: number }>('product.product', await productDomain(odoo, 'storable'), ['free_qty'], { order: 'id asc' });
     const p = rows.find((r) => r.free_qty >= 5);
     if (!p) throw new Error('no storable product with stock: run scripts/odoo-setup-users.py on the real Odoo');
     return p.id;

@@ -4,7 +4,7 @@ import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { PartsGateway } from '../../bff/src/integrations/odoo/parts';
 import { WorkOrderGateway } from '../../bff/src/integrations/odoo/work-orders';
-import { as, openTarget, rejected, type Target, unique } from './target';
+import { as, openTarget, rejected, type Target, productDomain, unique } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -23,9 +23,9 @@ beforeAll(async () => {
     const uid = await odoo.authenticateUser(login, 'demo');
     staff[login] = { kind: 'staff', uid: uid!, name: login, roles: [login as 'advisor'], companyId: 0 };
   }
-  const stocked = await odoo.searchRead<{ id: number; free_qty: number }>('product.product', [['detailed_type', '=', 'product']], ['free_qty'], { order: 'id asc' });
+  const stocked = await odoo.searchRead<{ id: number; free_qty: number }>('product.product', await productDomain(odoo, 'storable'), ['free_qty'], { order: 'id asc' });
   product = stocked.find((p) => p.free_qty >= 10)!.id;
-  service = (await odoo.searchRead<{ id: number }>('product.product', [['detailed_type', '=', 'service']], ['id'], { limit: 1 }))[0]?.id;
+  service = (await odoo.searchRead<{ id: number }>('product.product', await productDomain(odoo, 'service'), ['id'], { limit: 1 }))[0]?.id;
 });
 afterAll(async () => {
   await target?.close();

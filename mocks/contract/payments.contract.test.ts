@@ -10,7 +10,7 @@ import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { PaymentsGateway, type InvoiceRow } from '../../bff/src/integrations/odoo/payments';
 import { WorkOrderGateway, type ActionResult } from '../../bff/src/integrations/odoo/work-orders';
-import { as, openTarget, rejected, type Target, unique, WorkOrderDriver } from './target';
+import { as, openTarget, rejected, type Target, productDomain, unique, WorkOrderDriver } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -31,7 +31,7 @@ beforeAll(async () => {
     const uid = await odoo.authenticateUser(login, 'demo');
     staff[login] = { kind: 'staff', uid: uid!, name: login, roles: [login as 'advisor'], companyId: 0 };
   }
-  const products = await odoo.searchRead<{ id: number }>('product.product', [['sale_ok', '=', true], ['detailed_type', '=', 'product']], ['id'], { limit: 1, order: 'id asc' });
+  const products = await odoo.searchRead<{ id: number }>('product.product', [['sale_ok', '=', true], ...(await productDomain(odoo, 'storable'))], ['id'], { limit: 1, order: 'id asc' });
   productId = products[0]!.id;
   const [company] = await odoo.searchRead<{ currency_id: [number, string] }>('res.company', [], ['currency_id'], { limit: 1, order: 'id asc' });
   const [cur] = await odoo.searchRead<{ decimal_places: number; name: string }>('res.currency', [['id', '=', company!.currency_id[0]]], ['decimal_places', 'name']);

@@ -103,3 +103,13 @@ export class WorkOrderDriver {
     return r;
   }
 }
+
+/**
+ * A product domain in the target's words (README "Odoo versions"): `storable` is 17's `detailed_type = 'product'`
+ * and 18's `is_storable`; `service` is `type = 'service'` on every series.
+ */
+export async function productDomain(odoo: OdooClient, kind: 'storable' | 'service'): Promise<unknown[]> {
+  if (kind === 'service') return [['type', '=', 'service']];
+  const fields = await odoo.execute<Record<string, unknown>>('product.product', 'fields_get', [['is_storable']], { attributes: ['type'] }, { idempotent: true });
+  return 'is_storable' in fields ? [['is_storable', '=', true]] : [['detailed_type', '=', 'product']];
+}

@@ -3,7 +3,7 @@ import { AppError, isRefusal } from '../../bff/src/errors';
 import type { OdooClient } from '../../bff/src/integrations/odoo/client';
 import { CustomerGateway, VehicleGateway } from '../../bff/src/integrations/odoo/gateways';
 import { WorkOrderGateway, type ActionResult } from '../../bff/src/integrations/odoo/work-orders';
-import { as, openTarget, rejected, type Target, unique, WorkOrderDriver } from './target';
+import { as, openTarget, rejected, type Target, productDomain, unique, WorkOrderDriver } from './target';
 
 let target: Target;
 let odoo: OdooClient;
@@ -19,7 +19,7 @@ beforeAll(async () => {
     const uid = await odoo.authenticateUser(login, 'demo');
     staff[login] = { kind: 'staff', uid: uid!, name: login, roles: [login as 'advisor'], companyId: 0 };
   }
-  const products = await odoo.searchRead<{ id: number }>('product.product', [['sale_ok', '=', true], ['detailed_type', '=', 'product']], ['id'], { limit: 1, order: 'id asc' });
+  const products = await odoo.searchRead<{ id: number }>('product.product', [['sale_ok', '=', true], ...(await productDomain(odoo, 'storable'))], ['id'], { limit: 1, order: 'id asc' });
   productId = products[0]!.id;
 });
 afterAll(async () => {

@@ -2,13 +2,14 @@
 {
     "name": "DrMoto Workshop",
     "summary": "Workshop customers, vehicles, work orders, quote versions, parts through stock pickings, invoices and payments, and audit for the DrMoto BFF",
-    "version": "17.0.1.4.0",
+    "version": "1.5.0",
     "category": "Services/Workshop",
     "website": "https://github.com/drmoto/drmoto-bff",
     "author": "DrMoto",
     "license": "LGPL-3",
     "application": True,
     "installable": True,
+    "post_init_hook": "post_init_hook",
     "depends": ["contacts", "stock", "account", "mail"],
     "data": [
         "data/drmoto_work_order_sequence.xml",

@@ -1,3 +1,4 @@
+from . import drmoto_compat
 from . import drmoto_normalize
 from . import drmoto_actor
 from . import res_company

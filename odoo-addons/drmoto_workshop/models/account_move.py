@@ -7,14 +7,16 @@ actions only; a linked entry can't be reset to draft, cancelled or deleted outsi
 ``amount_invoiced`` / ``amount_paid`` always follow what the BFF's ledger sent. Everything else
 stays with Odoo's accounting rules (a posted entry is immutable anyway).
 
-The fields live on ``account.move``: an ``account.payment`` is an ``_inherits`` of its move, so
-``payment.drmoto_work_order_id`` & co. are the payment move's columns, and the ledger reference is
-unique per company on ``account_move``.
+The fields live on ``account.move``. On 17 an ``account.payment`` is an ``_inherits`` of its move, so
+``payment.drmoto_work_order_id`` & co. are the payment move's columns; on 18+ the payment is its own table
+and has its own copies (set together with its journal entry's by ``_drmoto_post_payment``). The ledger
+reference is unique per company on ``account_move`` (and on 18+ on ``account_payment`` too).
 """
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .drmoto_actor import has_token
+from .drmoto_compat import PAYMENT_INHERITS_MOVE, sql_constraints
 
 CHANNELS = [("wechat", "WeChat Pay"), ("stripe", "Stripe"), ("offline", "Offline")]
 MOVE_GUARDED = frozenset({
@@ -36,6 +38,7 @@ def _guard_error(move, what):
     )
 
 
+@sql_constraints
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -112,8 +115,48 @@ class AccountMoveLine(models.Model):
     )
 
 
+@sql_constraints
 class AccountPayment(models.Model):
     _inherit = "account.payment"
+
+    if not PAYMENT_INHERITS_MOVE:
+        drmoto_work_order_id = fields.Many2one(
+            "drmoto.work.order", string="Work order", index="btree_not_null", readonly=True, copy=False,
+            ondelete="restrict",
+        )
+        drmoto_ledger_ref = fields.Char(
+            string="Ledger reference", readonly=True, copy=False,
+            help="The BFF ledger row this payment registers (unique per shop).",
+        )
+        drmoto_channel = fields.Selection(CHANNELS, string="Payment channel", readonly=True, copy=False)
+
+        _sql_constraints = [
+            (
+                "drmoto_ledger_ref_company_uniq",
+                "unique(company_id, drmoto_ledger_ref)",
+                "DRM_DUP_KEY: this ledger entry is already registered",
+            ),
+        ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not _in_action(self.env):
+            for vals in vals_list:
+                guarded = {key for key in MOVE_GUARDED & set(vals) if vals[key]}
+                if guarded:
+                    raise UserError(
+                        "DRM_VALIDATION: "
+                        + _("%s are set only by the work order's actions", ", ".join(sorted(guarded)))
+                    )
+        return super().create(vals_list)
+
+    def write(self, vals):
+        guarded = MOVE_GUARDED & set(vals)
+        if guarded and not _in_action(self.env):
+            for payment in self.sudo():
+                if payment.drmoto_work_order_id:
+                    raise _guard_error(payment, ", ".join(sorted(guarded)))
+        return super().write(vals)
 
     def action_draft(self):
         self.move_id._drmoto_guard(_("state"))

@@ -3,8 +3,10 @@ from odoo.exceptions import ValidationError
 
 from .drmoto_actor import check_staff_role, forbidden, get_actor
 from .drmoto_normalize import clean_plate, clean_vin, is_valid_plate, is_valid_vin
+from .drmoto_compat import sql_constraints
 
 
+@sql_constraints
 class DrmotoVehicle(models.Model):
     _name = "drmoto.vehicle"
     _description = "Workshop vehicle"

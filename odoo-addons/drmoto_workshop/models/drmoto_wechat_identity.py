@@ -2,8 +2,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .drmoto_normalize import normalize_phone
+from .drmoto_compat import sql_constraints
 
 
+@sql_constraints
 class DrmotoWechatIdentity(models.Model):
     _name = "drmoto.wechat.identity"
     _description = "WeChat identity"

@@ -1,6 +1,7 @@
 from odoo import _, api, fields, models
 
 from .drmoto_actor import forbidden
+from .drmoto_compat import sql_constraints
 
 EVENTS = [
     ("open", "Opened"),
@@ -21,6 +22,7 @@ EVENTS = [
 ACTOR_KINDS = [("staff", "Staff"), ("customer", "Customer"), ("system", "System")]
 
 
+@sql_constraints
 class DrmotoWoStatusLog(models.Model):
     """One row per work-order action: the timeline, and the memory of request keys.
 

@@ -29,6 +29,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_repr
 
+from .drmoto_compat import PAYMENT_INHERITS_MOVE, PAYMENT_MEMO, outstanding_receipts_account, payment_posted
 from .drmoto_work_order import MAX_KEY, _is_number, _validation
 
 # channel -> (journal code, name, type); created on first use (sudo) when the shop has none
@@ -74,15 +75,13 @@ class DrmotoWorkOrderInvoicing(models.Model):
     payment_count = fields.Integer(compute="_compute_accounting_counts", compute_sudo=True)
 
     @api.depends(
-        "drmoto_move_ids.state", "drmoto_move_ids.payment_id.amount", "drmoto_move_ids.payment_id.payment_type",
-        "drmoto_move_ids.drmoto_ledger_ref",
+        "payment_ids.move_id.state", "payment_ids.amount", "payment_ids.payment_type", "payment_ids.drmoto_ledger_ref",
     )
     def _compute_amount_paid(self):
         for wo in self:
             inbound = outbound = 0.0
-            for move in wo.drmoto_move_ids:
-                payment = move.payment_id
-                if not payment or move.state != "posted" or not move.drmoto_ledger_ref:
+            for payment in wo.payment_ids:
+                if not payment_posted(payment) or not payment.drmoto_ledger_ref:
                     continue
                 if payment.payment_type == "inbound":
                     inbound += payment.amount
@@ -120,11 +119,11 @@ class DrmotoWorkOrderInvoicing(models.Model):
                     total += move.amount_total if move.move_type == "out_invoice" else -move.amount_total
             wo.amount_invoiced = wo.currency_id.round(total) if wo.currency_id else total
 
-    @api.depends("drmoto_move_ids")
+    @api.depends("drmoto_move_ids", "payment_ids")
     def _compute_accounting_counts(self):
         for wo in self:
             wo.invoice_count = len(wo.drmoto_move_ids.filtered(lambda m: m.move_type in SYNC_KINDS))
-            wo.payment_count = len(wo.drmoto_move_ids.payment_id)
+            wo.payment_count = len(wo.payment_ids)
 
     # ------------------------------------------------------------------
     # the settled rule
@@ -528,12 +527,20 @@ class DrmotoWorkOrderInvoicing(models.Model):
             "journal_id": journal.id,
             "payment_method_line_id": method_line.id,
             "date": fields.Date.context_today(self),
-            "ref": ref,
+            PAYMENT_MEMO: ref,
             "drmoto_work_order_id": self.id,
             "drmoto_ledger_ref": ledger_ref,
             "drmoto_channel": channel,
         })
         payment.action_post()
+        if not PAYMENT_INHERITS_MOVE:
+            # 18+: the journal entry is made by action_post; it carries the work order like the 17 payment's move
+            # (so drmoto_move_ids, the move guards and the per-shop unique ledger reference hold on every series)
+            if not payment.move_id or payment.move_id.state != "posted":
+                raise _validation(_("payment %s of %s has no posted journal entry", payment.name, self.name))
+            payment.move_id.write({
+                "drmoto_work_order_id": self.id, "drmoto_ledger_ref": ledger_ref, "drmoto_channel": channel,
+            })
         self._drmoto_reconcile()
         return payment
 
@@ -611,7 +618,7 @@ class DrmotoWorkOrderInvoicing(models.Model):
                 raise _validation(_("journal %s of %s is not an active bank or cash journal", code,
                                     self.company_id.name))
             return journal
-        if not self.company_id.account_journal_payment_debit_account_id:
+        if not outstanding_receipts_account(self.company_id):
             raise _validation(_("the shop %s has no chart of accounts (no outstanding receipts account)",
                                 self.company_id.name))
         return Journal.create({

@@ -19,6 +19,7 @@ from odoo.exceptions import UserError
 
 from .drmoto_actor import forbidden, get_actor
 from .drmoto_work_order import _is_int, _staff_has_role, _validation
+from .drmoto_compat import sql_constraints
 
 MEDIA_KINDS = [
     ("checkin_photo", "Check-in photo"),
@@ -37,6 +38,7 @@ MAX_KEY_LENGTH = 1024
 BASE_URL_PARAM = "drmoto_workshop.media_base_url"
 
 
+@sql_constraints
 class DrmotoWorkOrderMedia(models.Model):
     _name = "drmoto.work.order.media"
     _description = "Work order photo or video"
@@ -95,6 +97,7 @@ class DrmotoWorkOrderMedia(models.Model):
         return super().write(vals)
 
 
+@sql_constraints
 class ResCompanyMedia(models.Model):
     _inherit = "res.company"
 

@@ -1,9 +1,11 @@
 from odoo import api, fields, models
 from odoo.tools import float_compare, float_round
+from .drmoto_compat import sql_constraints
 
 PART_SOURCES = [("quote", "Quote"), ("advisor", "Advisor"), ("request", "Request")]
 
 
+@sql_constraints
 class DrmotoWorkOrderPart(models.Model):
     """A part of a work order: one row per product per work order.
 

@@ -20,6 +20,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero, float_repr, float_round
 
+from .drmoto_compat import MOVE_DESCRIPTION, is_storable
 from .drmoto_work_order import _is_int, _is_number, _validation
 
 REQUEST_STATES = ("checkin", "diagnosing", "quoted", "in_progress", "ready")
@@ -96,7 +97,7 @@ class DrmotoWorkOrderParts(models.Model):
             product = Product.search([("id", "=", product_id), ("company_id", "in", [False, self.company_id.id])])
             if not product:
                 raise _validation(_("line %s: product %s does not exist in this shop", index, product_id))
-            if product.type != "product":
+            if not is_storable(product):
                 raise _validation(_("line %s: %s is not a storable product", index, product.display_name))
             if product.tracking != "none":
                 raise _validation(
@@ -303,7 +304,7 @@ class DrmotoWorkOrderParts(models.Model):
             "drmoto_lines_hash": digest,
             "drmoto_kind": kind,
             "move_ids": [(0, 0, {
-                "name": line["name"],
+                MOVE_DESCRIPTION: line["name"],
                 "product_id": line["product_id"],
                 "product_uom_qty": line["qty"],
                 "product_uom": line["product"].uom_id.id,

@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from .drmoto_actor import InternalToken, has_token
+from .drmoto_compat import sql_constraints
 
 QUOTE_STATES = [
     ("draft", "Draft"),
@@ -19,6 +20,7 @@ STATE_FIELDS = frozenset({
 })
 
 
+@sql_constraints
 class DrmotoWorkOrderQuote(models.Model):
     """One complete version of a work order's quote (labor and part lines, taxes, totals).
 

@@ -1,8 +1,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_compare
+from .drmoto_compat import sql_constraints
 
 
+@sql_constraints
 class DrmotoWorkOrderQuoteLine(models.Model):
     _name = "drmoto.work.order.quote.line"
     _description = "Work order quote line"

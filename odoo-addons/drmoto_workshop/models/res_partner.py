@@ -3,12 +3,14 @@ from odoo.exceptions import UserError, ValidationError
 
 from .drmoto_actor import check_staff_role, forbidden, get_actor
 from .drmoto_normalize import normalize_phone
+from .drmoto_compat import sql_constraints
 
 UPSERT_KEYS = ("name", "phone", "email", "street", "city", "comment")
 # what a customer may change on their own partner
 CUSTOMER_WRITABLE = frozenset(UPSERT_KEYS)
 
 
+@sql_constraints
 class ResPartner(models.Model):
     _inherit = "res.partner"
 

@@ -10,6 +10,7 @@ from odoo import _, fields, models
 from odoo.exceptions import UserError
 
 from .drmoto_actor import has_token
+from .drmoto_compat import check_model_access, sql_constraints
 
 DRMOTO_KINDS = [("issue", "Parts issue"), ("return", "Parts return")]
 
@@ -36,6 +37,7 @@ def _guard_error(keys):
     )
 
 
+@sql_constraints
 class StockPicking(models.Model):
     _inherit = "stock.picking"
 
@@ -60,7 +62,7 @@ class StockPicking(models.Model):
 
     def write(self, vals):
         guarded = PICKING_GUARDED & set(vals)
-        self.check_access_rights("write")
+        check_model_access(self, "write")
         if guarded and not _in_action(self.env) and any(p.drmoto_work_order_id for p in self.sudo()):
             raise _guard_error(guarded)
         return super().write(vals)
@@ -85,7 +87,7 @@ class StockMove(models.Model):
 
     def write(self, vals):
         guarded = MOVE_GUARDED & set(vals)
-        self.check_access_rights("write")
+        check_model_access(self, "write")
         if guarded and not _in_action(self.env) and any(m.drmoto_work_order_id for m in self.sudo()):
             raise _guard_error(guarded)
         return super().write(vals)
@@ -95,7 +97,7 @@ class StockMoveLine(models.Model):
     _inherit = "stock.move.line"
 
     def _drmoto_check_guard(self, what, operation="write"):
-        self.check_access_rights(operation)
+        check_model_access(self, operation)
         if not _in_action(self.env) and any(ml.move_id.drmoto_work_order_id for ml in self.sudo()):
             raise _guard_error({what})
 

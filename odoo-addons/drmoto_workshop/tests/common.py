@@ -1,9 +1,9 @@
 from psycopg2 import IntegrityError
 
 from odoo import Command
-from odoo.service.model import _as_validation_error
 from odoo.tests.common import TransactionCase
 from odoo.tools import mute_logger
+from odoo.addons.drmoto_workshop.models.drmoto_compat import USER_GROUPS, integrity_error_message, product_type_vals, tax_price_include_vals
 
 
 
@@ -49,7 +49,7 @@ class DrmotoCase(TransactionCase):
             "email": "%s@example.com" % login,
             "company_id": cls.company.id,
             "company_ids": [Command.set(companies.ids)],
-            "groups_id": [Command.set(groups.ids)],
+            USER_GROUPS: [Command.set(groups.ids)],
         })
 
     def as_bff(self, model, actor=None):
@@ -72,7 +72,7 @@ class DrmotoCase(TransactionCase):
             with self.cr.savepoint():
                 func()
                 self.env.flush_all()
-        message = str(_as_validation_error(self.env, cm.exception))
+        message = integrity_error_message(self.env, cm.exception)
         self.assertTrue(
             message.startswith("The operation cannot be completed: %s:" % code),
             "unexpected fault message %r" % message,
@@ -105,21 +105,21 @@ class WorkOrderCase(DrmotoCase):
         group = cls.env["account.tax.group"].create({"name": "VAT", "company_id": cls.company.id, "country_id": country.id})
         Tax = cls.env["account.tax"]
         cls.tax_incl = Tax.create({
-            "name": "VAT 13% (incl.) test", "amount": 13.0, "amount_type": "percent", "price_include": True,
+            "name": "VAT 13% (incl.) test", "amount": 13.0, "amount_type": "percent", **tax_price_include_vals(True),
             "type_tax_use": "sale", "company_id": cls.company.id, "country_id": country.id, "tax_group_id": group.id,
         })
         cls.tax_excl = Tax.create({
-            "name": "VAT 15% test", "amount": 15.0, "amount_type": "percent", "price_include": False,
+            "name": "VAT 15% test", "amount": 15.0, "amount_type": "percent", **tax_price_include_vals(False),
             "type_tax_use": "sale", "company_id": cls.company.id, "country_id": country.id, "tax_group_id": group.id,
         })
         cls.company.account_sale_tax_id = cls.tax_incl
         Product = cls.env["product.product"]
         cls.pads = Product.create({
-            "name": "Front brake pads", "detailed_type": "product", "list_price": 180.0,
+            "name": "Front brake pads", **product_type_vals("product"), "list_price": 180.0,
             "taxes_id": [Command.set(cls.tax_excl.ids)],
         })
         cls.oil = Product.create({
-            "name": "Engine oil 1L", "detailed_type": "product", "list_price": 85.0, "taxes_id": [Command.clear()],
+            "name": "Engine oil 1L", **product_type_vals("product"), "list_price": 85.0, "taxes_id": [Command.clear()],
         })
         cls.staff_advisor = {"kind": "staff", "uid": cls.user_advisor.id}
         cls.staff_technician = {"kind": "staff", "uid": cls.user_technician.id}

@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from .common import WorkOrderCase
+from odoo.addons.drmoto_workshop.models.drmoto_compat import PAYMENT_MEMO
 
 
 @tagged("post_install", "-at_install")
@@ -59,7 +60,7 @@ class TestDrmotoInvoicingSecurity(WorkOrderCase):
                 with self.assertRaises(AccessError):
                     Move.browse(invoice.id).write({"narration": "x"})
                 with self.assertRaises(AccessError):
-                    self.env["account.payment"].with_user(user).browse(payment.id).write({"ref": "x"})
+                    self.env["account.payment"].with_user(user).browse(payment.id).write({PAYMENT_MEMO: "x"})
                 form = self.env["drmoto.work.order"].with_user(user).browse(wo.id).read(
                     ["invoice_ids", "payment_ids", "invoice_count", "payment_count", "amount_invoiced"])[0]
                 self.assertEqual((form["invoice_ids"], form["payment_ids"]), (invoice.ids, payment.ids))

@@ -2,6 +2,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from .common import WorkOrderCase
+from odoo.addons.drmoto_workshop.models.drmoto_compat import outstanding_receipts_account, payment_state
 
 PAYMENT_KEYS = {"id", "payment_id", "amount_paid", "amount_due", "replayed"}
 
@@ -28,7 +29,7 @@ class TestDrmotoPayment(WorkOrderCase):
         self.assertEqual(len(payment), 1)
         self.assertEqual(result, {"id": wo.id, "payment_id": payment.id, "amount_paid": 40.0, "amount_due": 75.0,
                                   "replayed": False})
-        self.assertEqual((payment.state, payment.payment_type, payment.partner_type, payment.amount),
+        self.assertEqual((payment_state(payment), payment.payment_type, payment.partner_type, payment.amount),
                          ("posted", "inbound", "customer", 40.0))
         self.assertEqual((payment.partner_id, payment.drmoto_ledger_ref, payment.drmoto_channel),
                          (self.customer, "wx-tx-1", "wechat"))
@@ -142,7 +143,7 @@ class TestDrmotoPayment(WorkOrderCase):
             method_line = journal.inbound_payment_method_line_ids[:1]
             self.assertTrue(method_line)
             payment = self.payments(wo).filtered(lambda p: p.journal_id == journal)[:1]
-            self.assertEqual(payment.outstanding_account_id, self.company.account_journal_payment_debit_account_id)
+            self.assertEqual(payment.outstanding_account_id, outstanding_receipts_account(self.company))
         self.assertEqual(wo.amount_paid, 60.0)
 
     def test_linked_entries_change_only_through_the_actions(self):

@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import WorkOrderCase
+from odoo.addons.drmoto_workshop.models.drmoto_compat import payment_state
 
 REFUND_KEYS = {"id", "payment_id", "credit_note_id", "amount_paid", "amount_refunded", "amount_credited",
                "amount_due", "replayed"}
@@ -34,7 +35,7 @@ class TestDrmotoRefund(WorkOrderCase):
         self.assertEqual(len(note), 1)
         self.assertEqual((note.state, note.amount_total, note.drmoto_ledger_ref), ("posted", 20.0, "re-1/credit"))
         payment = self.env["account.payment"].browse(result["payment_id"])
-        self.assertEqual((payment.payment_type, payment.amount, payment.drmoto_ledger_ref, payment.state),
+        self.assertEqual((payment.payment_type, payment.amount, payment.drmoto_ledger_ref, payment_state(payment)),
                          ("outbound", 20.0, "re-1", "posted"))
         self.assertEqual(result, {"id": wo.id, "payment_id": payment.id, "credit_note_id": note.id,
                                   "amount_paid": 95.0, "amount_refunded": 20.0, "amount_credited": 20.0,

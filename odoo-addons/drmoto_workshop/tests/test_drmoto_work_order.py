@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError, MissingError, UserError, ValidationErro
 from odoo.tests import Form, tagged
 
 from .common import WorkOrderCase
+from odoo.addons.drmoto_workshop.models.drmoto_compat import USER_GROUPS, rpc_read_group
 
 ALL_STATES = ["draft", "checkin", "diagnosing", "quoted", "in_progress", "ready", "delivered", "closed", "cancelled"]
 RESULT_KEYS = {"id", "name", "state", "revision", "log_id", "replayed"}
@@ -330,7 +331,7 @@ class TestDrmotoWorkOrder(WorkOrderCase):
         outsider = self.env["res.users"].with_context(no_reset_password=True).create({
             "name": "Advisor Two", "login": "t_advisor2", "company_id": self.company2.id,
             "company_ids": [(6, 0, self.company2.ids)],
-            "groups_id": [(6, 0, (self.env.ref("base.group_user") | self.env.ref("drmoto_workshop.group_drmoto_advisor")).ids)],
+            USER_GROUPS: [(6, 0, (self.env.ref("base.group_user") | self.env.ref("drmoto_workshop.group_drmoto_advisor")).ids)],
         })
         wo = self.open_wo()
         with self.assertRaises(AccessError) as cm:
@@ -446,8 +447,8 @@ class TestDrmotoWorkOrder(WorkOrderCase):
         # (id, display_name): a tuple in process, a 2-element array over RPC
         self.assertEqual(list(row["partner_id"]), [self.customer.id, "Zhang San"])
         self.assertEqual(list(row["vehicle_id"]), [self.vehicle.id, "粤B12345"])
-        groups = bff.read_group([("id", "=", wo.id)], ["amount_total:sum"], ["state"])
+        groups = rpc_read_group(bff, [("id", "=", wo.id)], ["amount_total:sum"], ["state"])
         self.assertEqual([(g["state"], g["state_count"]) for g in groups], [("quoted", 1)])
         # the kanban's action asks for every column
-        groups = bff.with_context(drmoto_expand_states=True).read_group([("id", "=", wo.id)], ["amount_total:sum"], ["state"])
+        groups = rpc_read_group(bff.with_context(drmoto_expand_states=True), [("id", "=", wo.id)], ["amount_total:sum"], ["state"])
         self.assertEqual([g["state"] for g in groups], ALL_STATES)

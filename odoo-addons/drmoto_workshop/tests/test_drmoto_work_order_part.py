@@ -6,6 +6,7 @@ from odoo.tests import tagged
 
 from ..models.drmoto_work_order_parts import lines_hash
 from .common import PartsCase
+from odoo.addons.drmoto_workshop.models.drmoto_compat import MOVE_DESCRIPTION, product_type_vals
 
 PICKING_RESULT_KEYS = {"id", "picking_id", "picking_name", "state", "replayed", "lines"}
 
@@ -195,7 +196,7 @@ class TestDrmotoWorkOrderPart(PartsCase):
         other = self.Picking.create({
             "picking_type_id": self.warehouse.out_type_id.id, "location_id": self.stock_loc.id,
             "location_dest_id": self.customer_loc.id,
-            "move_ids": [(0, 0, {"name": "x", "product_id": self.pads.id, "product_uom_qty": 9.5,
+            "move_ids": [(0, 0, {MOVE_DESCRIPTION: "x", "product_id": self.pads.id, "product_uom_qty": 9.5,
                                  "product_uom": self.pads.uom_id.id, "location_id": self.stock_loc.id,
                                  "location_dest_id": self.customer_loc.id})],
         })
@@ -268,10 +269,10 @@ class TestDrmotoWorkOrderPart(PartsCase):
 
     def test_lines_validation(self):
         wo = self.to_state("in_progress")
-        service = self.env["product.product"].create({"name": "Wash", "detailed_type": "service"})
-        consumable = self.env["product.product"].create({"name": "Rag", "detailed_type": "consu"})
+        service = self.env["product.product"].create({"name": "Wash", **product_type_vals("service")})
+        consumable = self.env["product.product"].create({"name": "Rag", **product_type_vals("consu")})
         other_shop = self.env["product.product"].create({
-            "name": "Shop 2 part", "detailed_type": "product", "company_id": self.company2.id,
+            "name": "Shop 2 part", **product_type_vals("product"), "company_id": self.company2.id,
         })
         bad = [
             [], False, "x", [1], [{"product_id": self.oil.id}], [{"product_id": self.oil.id, "qty": 0}],

@@ -1,6 +1,7 @@
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..models.drmoto_compat import MOVE_DESCRIPTION
 from ..models.drmoto_work_order import ACTION_CTX, ACTION_TOKEN
 from .common import PartsCase
 
@@ -64,7 +65,7 @@ class TestStockPicking(PartsCase):
         picking = self.Picking.create({
             "picking_type_id": self.warehouse.out_type_id.id, "location_id": self.stock_loc.id,
             "location_dest_id": self.customer_loc.id,
-            "move_ids": [(0, 0, {"name": "x", "product_id": self.oil.id, "product_uom_qty": 1,
+            "move_ids": [(0, 0, {MOVE_DESCRIPTION: "x", "product_id": self.oil.id, "product_uom_qty": 1,
                                  "product_uom": self.oil.uom_id.id, "location_id": self.stock_loc.id,
                                  "location_dest_id": self.customer_loc.id})],
         })

@@ -69,6 +69,7 @@ export interface InvoiceLineRow {
 export interface PaymentRow {
   id: number;
   name: string;
+  /** in Odoo 17's words whatever the series: `posted` also for 18's `in_process` / `paid` (see paymentState) */
   state: string;
   payment_type: 'inbound' | 'outbound';
   amount: number;
@@ -130,6 +131,13 @@ const ids = (v: unknown) => (Array.isArray(v) ? (v as number[]) : []);
 const MOVE_FIELDS = ['name', 'move_type', 'state', 'amount_untaxed', 'amount_tax', 'amount_total', 'amount_residual', 'payment_state', 'drmoto_request_key', 'drmoto_quote_id', 'reversed_entry_id', 'invoice_line_ids', 'invoice_date'];
 const LINE_FIELDS = ['move_id', 'product_id', 'name', 'quantity', 'price_unit', 'discount', 'tax_ids', 'price_subtotal', 'price_total'];
 const PAYMENT_FIELDS = ['name', 'state', 'payment_type', 'amount', 'drmoto_channel', 'drmoto_ledger_ref', 'journal_id', 'date'];
+/**
+ * The states of a posted `account.payment` on every series: Odoo 17 `posted` (the payment is its journal entry);
+ * 18+ `in_process` (entry posted, not matched with a bank statement) and `paid` (matched).
+ */
+export const POSTED_PAYMENT_STATES = ['posted', 'in_process', 'paid'] as const;
+/** A payment's state, with 18's posted states as 17's `posted`: callers need "posted or not", not the bank match. */
+export const paymentState = (s: unknown): string => ((POSTED_PAYMENT_STATES as readonly unknown[]).includes(s) ? 'posted' : typeof s === 'string' ? s : '');
 const MONEY_FIELDS = ['state', 'revision', 'amount_total', 'amount_paid', 'amount_refunded', 'amount_credited', 'amount_due', 'amount_invoiced'];
 
 /**
@@ -211,7 +219,7 @@ export class PaymentsGateway {
   /** The posted payments of several work orders in one read. */
   async postedPayments(woIds: number[]): Promise<PostedPaymentRow[]> {
     if (woIds.length === 0) return [];
-    const rows = await this.odoo.searchRead<Record<string, unknown>>('account.payment', [['drmoto_work_order_id', 'in', woIds], ['state', '=', 'posted']], ['drmoto_work_order_id', 'payment_type', 'amount', 'drmoto_ledger_ref']);
+    const rows = await this.odoo.searchRead<Record<string, unknown>>('account.payment', [['drmoto_work_order_id', 'in', woIds], ['state', 'in', [...POSTED_PAYMENT_STATES]]], ['drmoto_work_order_id', 'payment_type', 'amount', 'drmoto_ledger_ref']);
     return rows.map((r) => ({
       work_order_id: m2oId(r.drmoto_work_order_id),
       payment_type: r.payment_type === 'outbound' ? 'outbound' : 'inbound',
@@ -294,7 +302,7 @@ export class PaymentsGateway {
     return rows.map((r) => ({
       id: r.id as number,
       name: str(r.name) ?? '',
-      state: str(r.state) ?? '',
+      state: paymentState(r.state),
       payment_type: r.payment_type === 'outbound' ? 'outbound' : 'inbound',
       amount: num(r.amount),
       channel: (PAYMENT_CHANNELS as readonly string[]).includes(r.drmoto_channel as string) ? (r.drmoto_channel as PaymentChannel) : null,
