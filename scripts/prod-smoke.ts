@@ -411,7 +411,13 @@ async function main(): Promise<void> {
 }
 
 async function cleanup(): Promise<void> {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  // Every process is gone before its Redis keys and database are: a draining worker still writes job state.
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of running) c.kill('SIGTERM');
+  await Promise.all(running.map((c) => new Promise<void>((r) => {
+    const t = setTimeout(() => (c.kill('SIGKILL'), r()), 20_000);
+    c.once('exit', () => (clearTimeout(t), r()));
+  })));
   for (const fn of cleanups.reverse()) await fn().catch((e: unknown) => process.stderr.write(`cleanup: ${String(e)}\n`));
 }
 
