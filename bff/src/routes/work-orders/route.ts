@@ -74,6 +74,7 @@ export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService, payme
     method: 'post',
     idempotency: 'optional',
     path: '/work-orders',
+    etag: true,
     summary: 'Open a work order: advisor check-in, or a customer service request for their own vehicle (→ draft)',
     tags,
     access: { staff: ['advisor'], customer: 'bound' },
@@ -103,6 +104,7 @@ export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService, payme
   reg.add(r, {
     method: 'get',
     path: '/work-orders/:id',
+    etag: true,
     summary: 'A work order with quote versions, planned parts, amount due and the status timeline; ETag = "<revision>-<fingerprint>" (If-Match compares the revision)',
     tags,
     access: { staff: 'any', customer: 'bound' },
