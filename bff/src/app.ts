@@ -9,6 +9,7 @@ import { authRoutes } from './routes/auth/route';
 import { customerRoutes } from './routes/customers/route';
 import { systemRoutes, type HealthCheck } from './routes/system/route';
 import { systemOpenapi } from './routes/system/openapi';
+import { docsRoutes } from './routes/system/docs';
 import { webhookOpenapi } from './routes/webhooks/openapi';
 import { vehicleRoutes } from './routes/vehicles/route';
 import { workOrderRoutes } from './routes/work-orders/route';
@@ -121,6 +122,8 @@ export function createApp(deps: AppDeps): express.Express {
       openapi: opts.docsEnabled === false ? undefined : () => openapiDoc,
     }),
   );
+
+  if (opts.docsEnabled !== false) app.use(docsRoutes());
 
   const api = express.Router();
   // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.

@@ -87,6 +87,55 @@ describe('GET /openapi.json', () => {
   });
 });
 
+describe('GET /docs', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  }, 120_000);
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('answers an HTML page whose scripts and styles are all same-origin files, under the app-wide CSP', async () => {
+    const r = await h.req('GET', '/docs');
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-type')).toMatch(/^text\/html/);
+    const csp = r.headers.get('content-security-policy') ?? '';
+    const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+    expect(scriptSrc).toBe("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe-eval/);
+    const scripts = [...r.text.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attrs, body] of scripts) {
+      expect(attrs).toMatch(/\ssrc="\/[^/]/); // a path on this origin, not //host or https://
+      expect(body!.trim()).toBe(''); // no inline code: script-src 'self' would block it
+    }
+    const refs = [...r.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.every((u) => u.startsWith('/') && !u.startsWith('//'))).toBe(true);
+    for (const u of refs) {
+      const a = await h.req('GET', u);
+      expect([u, a.status]).toEqual([u, 200]);
+    }
+    expect((await h.req('GET', '/docs/assets/swagger-ui-bundle.js')).headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it('serves only the files the page uses from the package (not its demo page with an inline script, nor source maps)', async () => {
+    expect((await h.req('GET', '/docs/assets/index.html')).status).toBe(404);
+    expect((await h.req('GET', '/docs/assets/swagger-ui-bundle.js.map')).status).toBe(404);
+    expect((await h.req('GET', '/docs/assets/../package.json')).status).toBe(404);
+  });
+
+  it('is off with the document (DOCS_ENABLED=false)', async () => {
+    const off = await startHarness({ DOCS_ENABLED: 'false' });
+    try {
+      expect((await off.req('GET', '/docs')).status).toBe(404);
+      expect((await off.req('GET', '/openapi.json')).status).toBe(404);
+    } finally {
+      await off.close();
+    }
+  }, 120_000);
+});
+
 describe('operationIdOf', () => {
   it('is camelCase method + path with path parameters as By…', () => {
     expect(operationIdOf('get', '/work-orders/:id/quotes/:version')).toBe('getWorkOrdersByIdQuotesByVersion');
