@@ -44,7 +44,9 @@ describeBrowser('API reference at /docs (chromium)', () => {
       const count = Object.values(doc.paths).reduce((n, byMethod) => n + Object.keys(byMethod).length, 0);
       // Swagger UI lists every operation (collapsed) under its tag.
       await page.waitForFunction((n) => document.querySelectorAll('.opblock').length === n, count, { timeout: 60_000 });
-      expect(await page.locator('.opblock-summary-path', { hasText: '/api/v1/work-orders/{id}/transitions' }).count()).toBe(1);
+      expect(
+        await page.locator('.opblock-summary-path', { hasText: '/api/v1/work-orders/{id}/transitions' }).count(),
+      ).toBe(1);
       expect(await page.locator('.opblock-tag', { hasText: 'webhooks' }).count()).toBe(1);
       await page.locator('.info .title').waitFor();
       expect(await page.locator('.info .title').innerText()).toContain('DrMoto BFF');

@@ -2,18 +2,31 @@ import { RouteRegistry } from '../src/http/route';
 import { operationIdOf } from '../src/http/openapi';
 import { startHarness, type Harness } from './harness';
 
-type Op = { operationId?: string; tags?: string[]; parameters?: { name: string; in: string; required?: boolean }[]; requestBody?: unknown; responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }> };
+type Op = {
+  operationId?: string;
+  tags?: string[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  requestBody?: unknown;
+  responses: Record<string, { headers?: Record<string, unknown>; content?: Record<string, unknown> }>;
+};
 
 describe('GET /openapi.json', () => {
   let h: Harness;
-  let doc: { paths: Record<string, Record<string, Op>>; tags: { name: string }[]; components: { headers: Record<string, unknown> } };
+  let doc: {
+    paths: Record<string, Record<string, Op>>;
+    tags: { name: string }[];
+    components: { headers: Record<string, unknown> };
+  };
   const spy = jest.spyOn(RouteRegistry.prototype, 'openapi');
   const op = (method: string, path: string): Op => {
     const o = doc.paths[path]?.[method];
     if (!o) throw new Error(`${method} ${path} is not in the document`);
     return o;
   };
-  const ops = () => Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.entries(byMethod).map(([method, o]) => ({ id: `${method.toUpperCase()} ${path}`, o })));
+  const ops = () =>
+    Object.entries(doc.paths).flatMap(([path, byMethod]) =>
+      Object.entries(byMethod).map(([method, o]) => ({ id: `${method.toUpperCase()} ${path}`, o })),
+    );
 
   beforeAll(async () => {
     h = await startHarness({ env: { STRIPE_SECRET_KEY: 'sk_test_openapi', STRIPE_WEBHOOK_SECRET: 'whsec_openapi' } });
@@ -52,11 +65,17 @@ describe('GET /openapi.json', () => {
 
   it('names the conditional-request, idempotency and trace headers', () => {
     const transition = op('post', '/api/v1/work-orders/{id}/transitions');
-    const byName = Object.fromEntries((transition.parameters ?? []).filter((p) => p.in === 'header').map((p) => [p.name, p]));
+    const byName = Object.fromEntries(
+      (transition.parameters ?? []).filter((p) => p.in === 'header').map((p) => [p.name, p]),
+    );
     expect(Object.keys(byName).sort()).toEqual(['Idempotency-Key', 'If-Match']);
     expect(transition.responses['412']).toBeDefined();
     expect(transition.responses['415']).toBeDefined();
-    expect(Object.keys(transition.responses['200']?.headers ?? {}).sort()).toEqual(['ETag', 'Idempotent-Replayed', 'X-Request-Id']);
+    expect(Object.keys(transition.responses['200']?.headers ?? {}).sort()).toEqual([
+      'ETag',
+      'Idempotent-Replayed',
+      'X-Request-Id',
+    ]);
     expect(Object.keys(op('get', '/api/v1/work-orders/{id}').responses['200']?.headers ?? {})).toContain('ETag');
     // Required where the route requires it.
     const pay = op('post', '/api/v1/work-orders/{id}/payments/wechat');
@@ -65,23 +84,39 @@ describe('GET /openapi.json', () => {
     // Reads that take no body have no 415; every answer names X-Request-Id; every 503 names Retry-After.
     expect(op('get', '/api/v1/customers').responses['415']).toBeUndefined();
     for (const { id, o } of ops()) {
-      for (const [status, r] of Object.entries(o.responses)) expect([id, status, Object.keys(r.headers ?? {})]).toEqual([id, status, expect.arrayContaining(['X-Request-Id'])]);
-      if (o.responses['503']) expect([id, Object.keys(o.responses['503'].headers ?? {})]).toEqual([id, expect.arrayContaining(['Retry-After'])]);
+      for (const [status, r] of Object.entries(o.responses))
+        expect([id, status, Object.keys(r.headers ?? {})]).toEqual([
+          id,
+          status,
+          expect.arrayContaining(['X-Request-Id']),
+        ]);
+      if (o.responses['503'])
+        expect([id, Object.keys(o.responses['503'].headers ?? {})]).toEqual([
+          id,
+          expect.arrayContaining(['Retry-After']),
+        ]);
     }
-    for (const name of ['ETag', 'Idempotent-Replayed', 'Retry-After', 'X-Request-Id']) expect(doc.components.headers).toHaveProperty(name);
+    for (const name of ['ETag', 'Idempotent-Replayed', 'Retry-After', 'X-Request-Id'])
+      expect(doc.components.headers).toHaveProperty(name);
   });
 
   it('documents 429 on the rate-limited auth routes and text/csv on the reports', () => {
     expect(op('post', '/api/v1/auth/staff/login').responses['429']?.headers).toHaveProperty('Retry-After');
     expect(op('get', '/api/v1/auth/me').responses['429']).toBeUndefined();
     for (const r of ['payments', 'work-orders', 'parts']) {
-      expect(Object.keys(op('get', `/api/v1/reports/${r}`).responses['200']?.content ?? {}).sort()).toEqual(['application/json', 'text/csv']);
+      expect(Object.keys(op('get', `/api/v1/reports/${r}`).responses['200']?.content ?? {}).sort()).toEqual([
+        'application/json',
+        'text/csv',
+      ]);
     }
     expect(Object.keys(op('get', '/api/v1/reports').responses['200']?.content ?? {})).toEqual(['application/json']);
   });
 
   it('matches what the API answers: a text body is 415, X-Request-Id is echoed', async () => {
-    const r = await h.req('POST', '/api/v1/customers', { headers: { 'content-type': 'text/plain', 'x-request-id': 'openapi-test-1' }, raw: 'x' });
+    const r = await h.req('POST', '/api/v1/customers', {
+      headers: { 'content-type': 'text/plain', 'x-request-id': 'openapi-test-1' },
+      raw: 'x',
+    });
     expect(r.status).toBe(415);
     expect(r.headers.get('x-request-id')).toBe('openapi-test-1');
   });
@@ -101,7 +136,10 @@ describe('GET /docs', () => {
     expect(r.status).toBe(200);
     expect(r.headers.get('content-type')).toMatch(/^text\/html/);
     const csp = r.headers.get('content-security-policy') ?? '';
-    const scriptSrc = csp.split(';').map((d) => d.trim()).find((d) => d.startsWith('script-src'));
+    const scriptSrc = csp
+      .split(';')
+      .map((d) => d.trim())
+      .find((d) => d.startsWith('script-src'));
     expect(scriptSrc).toBe("script-src 'self'");
     expect(csp).not.toMatch(/unsafe-eval/);
     const scripts = [...r.text.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];

@@ -42,7 +42,11 @@ export function operationIdOf(method: string, path: string): string {
 }
 
 function problem(description: string, headers: Record<string, unknown> = {}): Record<string, unknown> {
-  return { description, headers: { 'X-Request-Id': ref('X-Request-Id'), ...headers }, content: { 'application/problem+json': { schema: problemRef } } };
+  return {
+    description,
+    headers: { 'X-Request-Id': ref('X-Request-Id'), ...headers },
+    content: { 'application/problem+json': { schema: problemRef } },
+  };
 }
 
 /**
@@ -52,16 +56,29 @@ function problem(description: string, headers: Record<string, unknown> = {}): Re
  * Idempotent-Replayed and 409/422, `rateLimited` → 429 + Retry-After, every 503 → Retry-After, every answer →
  * X-Request-Id (the trace id).
  */
-export function buildOpenApi(basePath: string, routes: readonly DocRoute[], info: { title: string; version: string; description?: string }, extra: ExtraPaths = {}): Record<string, unknown> {
+export function buildOpenApi(
+  basePath: string,
+  routes: readonly DocRoute[],
+  info: { title: string; version: string; description?: string },
+  extra: ExtraPaths = {},
+): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const r of routes) {
     const oasPath = (basePath + r.path).replace(/:(\w+)/g, '{$1}');
     const parameters: unknown[] = [];
-    for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+    for (const [where, schema] of [
+      ['path', r.params],
+      ['query', r.query],
+    ] as const) {
       if (!schema) continue;
       const js = toJson(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, s] of Object.entries(js.properties ?? {})) {
-        parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s });
+        parameters.push({
+          name,
+          in: where,
+          required: where === 'path' || (js.required ?? []).includes(name),
+          schema: s,
+        });
       }
     }
     if (r.idempotency && !r.headers?.[IDEMPOTENCY_KEY_HEADER]) {
@@ -69,13 +86,16 @@ export function buildOpenApi(basePath: string, routes: readonly DocRoute[], info
         name: IDEMPOTENCY_KEY_HEADER,
         in: 'header',
         required: r.idempotency === 'required',
-        description: 'One key per operation (8–255 printable ASCII). A retry with the same key and body gets the first response again (header Idempotent-Replayed: true).',
+        description:
+          'One key per operation (8–255 printable ASCII). A retry with the same key and body gets the first response again (header Idempotent-Replayed: true).',
         schema: { type: 'string', minLength: 8, maxLength: 255 },
       });
     }
     for (const [name, h] of Object.entries(r.headers ?? {})) {
-      const schema = name === IDEMPOTENCY_KEY_HEADER ? { type: 'string', minLength: 8, maxLength: 255 } : { type: 'string' };
-      const required = name === IDEMPOTENCY_KEY_HEADER ? r.idempotency === 'required' || (h.required ?? false) : (h.required ?? false);
+      const schema =
+        name === IDEMPOTENCY_KEY_HEADER ? { type: 'string', minLength: 8, maxLength: 255 } : { type: 'string' };
+      const required =
+        name === IDEMPOTENCY_KEY_HEADER ? r.idempotency === 'required' || (h.required ?? false) : (h.required ?? false);
       parameters.push({ name, in: 'header', required, description: h.description, schema });
     }
     const ifMatch = Object.entries(r.headers ?? {}).find(([name]) => name.toLowerCase() === 'if-match')?.[1];
@@ -89,19 +109,36 @@ export function buildOpenApi(basePath: string, routes: readonly DocRoute[], info
       if (ok && r.idempotency) headers[IDEMPOTENT_REPLAYED_HEADER] = ref(IDEMPOTENT_REPLAYED_HEADER);
       const content: Record<string, unknown> = {};
       if (resp.schema) content[resp.contentType ?? 'application/json'] = { schema: toJson(resp.schema, 'output') };
-      if (ok && r.csv) content['text/csv'] = { schema: { type: 'string', description: 'RFC 4180 CSV with a header row (sent as an attachment)' } };
-      responses[status] = { description: resp.description, headers, ...(Object.keys(content).length ? { content } : {}) };
+      if (ok && r.csv)
+        content['text/csv'] = {
+          schema: { type: 'string', description: 'RFC 4180 CSV with a header row (sent as an attachment)' },
+        };
+      responses[status] = {
+        description: resp.description,
+        headers,
+        ...(Object.keys(content).length ? { content } : {}),
+      };
     }
     const std: [number, string][] = [[400, 'Bad request or validation failed']];
-    if (r.access !== 'public') std.push([401, 'A valid Bearer access token is required'], [403, 'The caller may not do this']);
+    if (r.access !== 'public')
+      std.push([401, 'A valid Bearer access token is required'], [403, 'The caller may not do this']);
     std.push([404, 'Not found']);
-    if (r.idempotency) std.push([409, 'A request with this Idempotency-Key is still being processed'], [422, 'The Idempotency-Key was already used with a different request']);
+    if (r.idempotency)
+      std.push(
+        [409, 'A request with this Idempotency-Key is still being processed'],
+        [422, 'The Idempotency-Key was already used with a different request'],
+      );
     if (ifMatch) std.push([412, 'If-Match names a revision that is no longer current']);
     if (r.body) std.push([415, 'The body is not application/json']);
     if (ifMatch?.required) std.push([428, 'If-Match is required']);
     for (const [s, d] of std) responses[String(s)] ??= problem(d);
-    if (r.rateLimited) responses['429'] ??= problem('Too many attempts; retry after Retry-After seconds', { 'Retry-After': ref('Retry-After') });
-    responses['503'] ??= problem('A dependency (Odoo, the store) is down; retry after Retry-After seconds', { 'Retry-After': ref('Retry-After') });
+    if (r.rateLimited)
+      responses['429'] ??= problem('Too many attempts; retry after Retry-After seconds', {
+        'Retry-After': ref('Retry-After'),
+      });
+    responses['503'] ??= problem('A dependency (Odoo, the store) is down; retry after Retry-After seconds', {
+      'Retry-After': ref('Retry-After'),
+    });
 
     (paths[oasPath] ??= {})[r.method] = {
       operationId: r.operationId ?? operationIdOf(r.method, r.path),
@@ -110,7 +147,9 @@ export function buildOpenApi(basePath: string, routes: readonly DocRoute[], info
       ...(r.access === 'public' ? { security: [] } : {}),
       ...(r.access !== 'public' ? { 'x-access': r.access } : {}),
       parameters,
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJson(r.body, 'input') } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: toJson(r.body, 'input') } } } }
+        : {}),
       responses,
     };
   }
@@ -120,14 +159,31 @@ export function buildOpenApi(basePath: string, routes: readonly DocRoute[], info
     openapi: '3.0.3',
     info,
     servers: [{ url: '/' }],
-    tags: [...new Set(Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((o) => (o as { tags?: string[] }).tags ?? [])))].sort().map((name) => ({ name })),
+    tags: [
+      ...new Set(
+        Object.values(paths).flatMap((ops) => Object.values(ops).flatMap((o) => (o as { tags?: string[] }).tags ?? [])),
+      ),
+    ]
+      .sort()
+      .map((name) => ({ name })),
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
       headers: {
-        'X-Request-Id': { description: 'The trace id of the request: a valid X-Request-Id sent by the client, the trace-id of a W3C traceparent, or a new one. Also in every problem as trace_id.', schema: { type: 'string' } },
-        ETag: { description: 'The work order revision (writes: `"<revision>"`; reads: `"<revision>-<fingerprint>"`); send it back in If-Match', schema: { type: 'string' } },
-        [IDEMPOTENT_REPLAYED_HEADER]: { description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key', schema: { type: 'string', enum: ['true'] } },
+        'X-Request-Id': {
+          description:
+            'The trace id of the request: a valid X-Request-Id sent by the client, the trace-id of a W3C traceparent, or a new one. Also in every problem as trace_id.',
+          schema: { type: 'string' },
+        },
+        ETag: {
+          description:
+            'The work order revision (writes: `"<revision>"`; reads: `"<revision>-<fingerprint>"`); send it back in If-Match',
+          schema: { type: 'string' },
+        },
+        [IDEMPOTENT_REPLAYED_HEADER]: {
+          description: '`true` when this is the stored response of an earlier request with the same Idempotency-Key',
+          schema: { type: 'string', enum: ['true'] },
+        },
         'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
       },
       schemas: {
@@ -142,7 +198,13 @@ export function buildOpenApi(basePath: string, routes: readonly DocRoute[], info
             instance: { type: 'string' },
             trace_id: { type: 'string' },
             code: { type: 'string' },
-            errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } } },
+            errors: {
+              type: 'array',
+              items: {
+                type: 'object',
+                properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } },
+              },
+            },
           },
           required: ['type', 'title', 'status'],
         },

@@ -6,7 +6,15 @@ const readiness = {
     status: { type: 'string', enum: ['ready', 'not_ready'] },
     checks: {
       type: 'object',
-      additionalProperties: { type: 'object', properties: { status: { type: 'string', enum: ['up', 'down'] }, ms: { type: 'integer' }, error: { type: 'string' } }, required: ['status', 'ms'] },
+      additionalProperties: {
+        type: 'object',
+        properties: {
+          status: { type: 'string', enum: ['up', 'down'] },
+          ms: { type: 'integer' },
+          error: { type: 'string' },
+        },
+        required: ['status', 'ms'],
+      },
     },
   },
   required: ['status', 'checks'],
@@ -26,7 +34,19 @@ export function systemOpenapi(): ExtraPaths {
           200: {
             description: 'Alive',
             headers: rid,
-            content: { 'application/json': { schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, version: { type: 'string' }, uptime_s: { type: 'integer' } }, required: ['status', 'version', 'uptime_s'] } } },
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    status: { type: 'string', enum: ['ok'] },
+                    version: { type: 'string' },
+                    uptime_s: { type: 'integer' },
+                  },
+                  required: ['status', 'version', 'uptime_s'],
+                },
+              },
+            },
           },
         },
       },
@@ -38,8 +58,16 @@ export function systemOpenapi(): ExtraPaths {
         tags: ['system'],
         security: [],
         responses: {
-          200: { description: 'Every check is up', headers: rid, content: { 'application/json': { schema: readiness } } },
-          503: { description: 'A check is down', headers: { ...rid, 'Retry-After': headerRef('Retry-After') }, content: { 'application/json': { schema: readiness } } },
+          200: {
+            description: 'Every check is up',
+            headers: rid,
+            content: { 'application/json': { schema: readiness } },
+          },
+          503: {
+            description: 'A check is down',
+            headers: { ...rid, 'Retry-After': headerRef('Retry-After') },
+            content: { 'application/json': { schema: readiness } },
+          },
         },
       },
     },

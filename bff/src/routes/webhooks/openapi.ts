@@ -18,15 +18,36 @@ export function webhookOpenapi(basePath: string, opts: { stripe: boolean }): Ext
     [`${basePath}/webhooks/wechatpay`]: {
       post: {
         operationId: 'postWebhooksWechatpay',
-        summary: 'WeChat Pay v3 notification (payment or refund): signature verified over the raw body, resource decrypted, recorded once',
+        summary:
+          'WeChat Pay v3 notification (payment or refund): signature verified over the raw body, resource decrypted, recorded once',
         tags: ['webhooks'],
         security: [],
-        parameters: ['Wechatpay-Signature', 'Wechatpay-Timestamp', 'Wechatpay-Nonce', 'Wechatpay-Serial'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
-        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'WeChat Pay v3 notification envelope (resource encrypted with AEAD_AES_256_GCM)' } } } },
+        parameters: ['Wechatpay-Signature', 'Wechatpay-Timestamp', 'Wechatpay-Nonce', 'Wechatpay-Serial'].map(
+          (name) => ({ name, in: 'header', required: true, schema: { type: 'string' } }),
+        ),
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                description: 'WeChat Pay v3 notification envelope (resource encrypted with AEAD_AES_256_GCM)',
+              },
+            },
+          },
+        },
         responses: {
           204: { description: 'Recorded, a duplicate of a recorded one, or a kind that is ignored', headers: rid },
-          401: { description: 'Signature verification failed', headers: rid, content: { 'application/json': { schema: wechatPayAnswer } } },
-          503: { description: 'Not recorded now (store down); WeChat Pay retries', headers: retry, content: { 'application/json': { schema: wechatPayAnswer } } },
+          401: {
+            description: 'Signature verification failed',
+            headers: rid,
+            content: { 'application/json': { schema: wechatPayAnswer } },
+          },
+          503: {
+            description: 'Not recorded now (store down); WeChat Pay retries',
+            headers: retry,
+            content: { 'application/json': { schema: wechatPayAnswer } },
+          },
         },
       },
     },
@@ -35,15 +56,31 @@ export function webhookOpenapi(basePath: string, opts: { stripe: boolean }): Ext
     paths[`${basePath}/webhooks/stripe`] = {
       post: {
         operationId: 'postWebhooksStripe',
-        summary: 'Stripe event (payment_intent.*, charge.refund.*): Stripe-Signature verified over the raw body, recorded once',
+        summary:
+          'Stripe event (payment_intent.*, charge.refund.*): Stripe-Signature verified over the raw body, recorded once',
         tags: ['webhooks'],
         security: [],
         parameters: [{ name: 'Stripe-Signature', in: 'header', required: true, schema: { type: 'string' } }],
-        requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', description: 'Stripe Event object' } } } },
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', description: 'Stripe Event object' } } },
+        },
         responses: {
-          200: { description: 'Recorded, a duplicate, or an event type that is ignored', headers: rid, content: { 'application/json': { schema: { type: 'object' } } } },
-          400: { description: 'Signature verification failed or malformed event', headers: rid, content: { 'application/json': { schema: { type: 'object' } } } },
-          503: { description: 'Not recorded now; Stripe retries', headers: retry, content: { 'application/json': { schema: { type: 'object' } } } },
+          200: {
+            description: 'Recorded, a duplicate, or an event type that is ignored',
+            headers: rid,
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          400: {
+            description: 'Signature verification failed or malformed event',
+            headers: rid,
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
+          503: {
+            description: 'Not recorded now; Stripe retries',
+            headers: retry,
+            content: { 'application/json': { schema: { type: 'object' } } },
+          },
         },
       },
     };
