@@ -8,6 +8,9 @@ import { traceMiddleware } from './http/trace';
 import { authRoutes } from './routes/auth/route';
 import { customerRoutes } from './routes/customers/route';
 import { systemRoutes, type HealthCheck } from './routes/system/route';
+import { systemOpenapi } from './routes/system/openapi';
+import { docsRoutes } from './routes/system/docs';
+import { webhookOpenapi } from './routes/webhooks/openapi';
 import { vehicleRoutes } from './routes/vehicles/route';
 import { workOrderRoutes } from './routes/work-orders/route';
 import { partsRoutes } from './routes/parts/route';
@@ -122,12 +125,15 @@ export function createApp(deps: AppDeps): express.Express {
       checks: deps.checks,
       logger: deps.logger,
       version: VERSION,
-      openapi: opts.docsEnabled === false ? undefined : () => registry.openapi({ title: 'DrMoto BFF', version: VERSION, description: 'Backend-for-frontend of DrMoto repair shops (Odoo is the system of record).' }),
+      // Built once, below, after every route has registered (not per request).
+      openapi: opts.docsEnabled === false ? undefined : () => openapiDoc,
     }),
   );
 
   const limits = { ...DEFAULT_RATE_LIMITS, ...opts.rateLimits };
   const stores = deps.limitStores ?? memoryLimitStores;
+  if (opts.docsEnabled !== false) app.use(docsRoutes());
+
   const api = express.Router();
   api.use(markMount);
   // Webhooks verify signatures over the raw bytes: mounted before the JSON parser.
@@ -152,6 +158,10 @@ export function createApp(deps: AppDeps): express.Express {
   api.use(adminRoutes(registry, deps.queue));
   if (deps.reports) api.use(reportRoutes(registry, deps.reports, API_BASE));
   app.use(API_BASE, api);
+  const openapiDoc = registry.openapi(
+    { title: 'DrMoto BFF', version: VERSION, description: 'Backend-for-frontend of DrMoto repair shops (Odoo is the system of record).' },
+    { ...systemOpenapi(), ...webhookOpenapi(API_BASE, { stripe: deps.stripe !== undefined }) },
+  );
 
   app.use(notFoundHandler);
   app.use(problemHandler(deps.logger));

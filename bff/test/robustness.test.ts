@@ -577,7 +577,8 @@ describe('robustness: malformed requests on every operation', () => {
         });
       }
     }
-    ops = ops.filter((o) => !o.path.startsWith('/api/v1/webhooks/'));
+    // The probes (/healthz, /readyz) take no input and the webhooks answer in their provider's format: not API operations.
+    ops = ops.filter((o) => o.path.startsWith('/api/v1/') && !o.path.startsWith('/api/v1/webhooks/'));
   }, 60_000);
 
   afterAll(async () => {

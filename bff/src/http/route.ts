@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { requestContext } from '../context';
 import { principalKey, type Principal, type StaffRole } from '../domain/principal';
 import { AppError } from '../errors';
-import { IDEMPOTENCY_KEY_HEADER, readIdempotencyKey, requestHash, scopePath, type Idempotency, type IdempotencyMode } from './idempotency';
+import { readIdempotencyKey, requestHash, scopePath, type Idempotency, type IdempotencyMode } from './idempotency';
+import { buildOpenApi, type ExtraPaths } from './openapi';
 import { parsePart } from './validate';
 
 /**
@@ -31,6 +32,8 @@ export interface RouteDef<PS extends Schema | undefined, QS extends Schema | und
   path: string;
   summary: string;
   tags: string[];
+  /** Defaults to method + path (`getWorkOrdersById`). */
+  operationId?: string;
   access: Access;
   params?: PS;
   query?: QS;
@@ -46,6 +49,12 @@ export interface RouteDef<PS extends Schema | undefined, QS extends Schema | und
    */
   idempotency?: IdempotencyMode;
   responses: Record<number, { description: string; schema?: Schema; contentType?: string }>;
+  /** For the document: success answers carry an ETag (implied by an If-Match header). */
+  etag?: boolean;
+  /** For the document: a 200 also comes as `text/csv` (Accept: text/csv). */
+  csv?: boolean;
+  /** For the document: a rate limiter guards the route (429 + Retry-After). */
+  rateLimited?: boolean;
   handler: (v: Valid<Out<PS>, Out<QS>, Out<BS>>, req: Request, res: Response) => Promise<void>;
 }
 
@@ -106,78 +115,9 @@ export class RouteRegistry {
     return this.idempotency;
   }
 
-  openapi(info: { title: string; version: string; description?: string }): Record<string, unknown> {
-    const paths: Record<string, Record<string, unknown>> = {};
-    const problem = { $ref: '#/components/schemas/Problem' };
-    for (const r of this.routes) {
-      const oasPath = (this.basePath + r.path).replace(/:(\w+)/g, '{$1}');
-      const parameters: unknown[] = [];
-      for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
-        if (!schema) continue;
-        const js = toJson(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
-        for (const [name, s] of Object.entries(js.properties ?? {})) {
-          parameters.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s });
-        }
-      }
-      if (r.idempotency && !r.headers?.[IDEMPOTENCY_KEY_HEADER]) {
-        parameters.push({
-          name: IDEMPOTENCY_KEY_HEADER,
-          in: 'header',
-          required: r.idempotency === 'required',
-          description: 'One key per operation (8–255 printable ASCII). A retry with the same key and body gets the first response again (header Idempotent-Replayed: true).',
-          schema: { type: 'string', minLength: 8, maxLength: 255 },
-        });
-      }
-      for (const [name, h] of Object.entries(r.headers ?? {})) {
-        parameters.push({ name, in: 'header', required: h.required ?? false, description: h.description, schema: { type: 'string' } });
-      }
-      const responses: Record<string, unknown> = {};
-      for (const [status, resp] of Object.entries(r.responses)) {
-        responses[status] = {
-          description: resp.description,
-          ...(resp.schema ? { content: { [resp.contentType ?? 'application/json']: { schema: toJson(resp.schema, 'output') } } } : {}),
-        };
-      }
-      const std = r.access === 'public' ? [400, 404, 503] : [400, 401, 403, 404, 503];
-      if (r.idempotency) std.push(409, 422);
-      for (const s of std) responses[String(s)] ??= { description: 'Problem', content: { 'application/problem+json': { schema: problem } } };
-      (paths[oasPath] ??= {})[r.method] = {
-        summary: r.summary,
-        tags: r.tags,
-        ...(r.access === 'public' ? { security: [] } : {}),
-        ...(r.access !== 'public' ? { 'x-access': r.access } : {}),
-        parameters,
-        ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: toJson(r.body, 'input') } } } } : {}),
-        responses,
-      };
-    }
-    return {
-      openapi: '3.0.3',
-      info,
-      servers: [{ url: '/' }],
-      paths,
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-        schemas: {
-          Problem: {
-            type: 'object',
-            description: 'RFC 9457 problem details',
-            properties: {
-              type: { type: 'string' },
-              title: { type: 'string' },
-              status: { type: 'integer' },
-              detail: { type: 'string' },
-              instance: { type: 'string' },
-              trace_id: { type: 'string' },
-              code: { type: 'string' },
-              errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' }, code: { type: 'string' } } } },
-            },
-            required: ['type', 'title', 'status'],
-          },
-        },
-      },
-      security: [{ bearer: [] }],
-    };
+  /** The OpenAPI document of the registered routes plus `extra` (routes served outside the registry). */
+  openapi(info: { title: string; version: string; description?: string }, extra?: ExtraPaths): Record<string, unknown> {
+    return buildOpenApi(this.basePath, this.routes, info, extra);
   }
 }
 
@@ -194,10 +134,6 @@ function refuseUnknown(where: 'query' | 'body', value: unknown): undefined {
     ? keys.slice(0, 20).map((k) => ({ path: `${where}.${k.slice(0, 64)}`, message: `Unknown ${where === 'query' ? 'query parameter' : 'field'}: this endpoint takes no ${where}.`, code: 'unrecognized_keys' }))
     : [{ path: where, message: `This endpoint takes no ${where}.`, code: 'invalid_type' }];
   throw new AppError('validation', `The request ${where} is invalid.`, { errors });
-}
-
-function toJson(schema: Schema, io: 'input' | 'output'): unknown {
-  return z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' });
 }
 
 function authenticate(tokens: AccessTokenVerifier, req: Request, access: Access): Principal {

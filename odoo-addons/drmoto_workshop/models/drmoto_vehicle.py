@@ -152,6 +152,9 @@ class DrmotoVehicle(models.Model):
         for vehicle in squatters:
             vehicle.message_post(body=_("Archived: staff registered plate %s for its confirmed owner.", vehicle.plate_no))
         squatters.write({"active": False})
+        # Written to the database now: the owner's row (inserted next, its computed plate flushed later) must find
+        # the squatters already inactive, or the partial EXCLUDE constraint sees two active rows at flush time.
+        squatters.flush_recordset(["active"])
         return squatters.ids
 
     def action_confirm_ownership(self):

@@ -13,6 +13,7 @@ export function authRoutes(reg: RouteRegistry, auth: AuthService, limits: { perI
   reg.add(r, {
     method: 'post',
     path: '/auth/staff/login',
+    rateLimited: true,
     summary: 'Staff login with Odoo credentials; roles come from Odoo groups',
     tags,
     access: 'public',
@@ -26,6 +27,7 @@ export function authRoutes(reg: RouteRegistry, auth: AuthService, limits: { perI
   reg.add(r, {
     method: 'post',
     path: '/auth/wechat/login',
+    rateLimited: true,
     summary: 'Customer login with a mini-program wx.login() code (jscode2session)',
     tags,
     access: 'public',
@@ -39,6 +41,7 @@ export function authRoutes(reg: RouteRegistry, auth: AuthService, limits: { perI
   reg.add(r, {
     method: 'post',
     path: '/auth/wechat/phone',
+    rateLimited: true,
     summary: "Bind the customer's verified phone (getPhoneNumber code); links to the customer entered by the advisor",
     tags,
     access: { customer: 'any' },
@@ -52,6 +55,7 @@ export function authRoutes(reg: RouteRegistry, auth: AuthService, limits: { perI
   reg.add(r, {
     method: 'post',
     path: '/auth/refresh',
+    rateLimited: true,
     summary: 'Exchange a refresh token for new tokens (rotation: each refresh token works once)',
     tags,
     access: 'public',

@@ -34,6 +34,7 @@ export function reportRoutes(reg: RouteRegistry, svc: ReportService, apiBase: st
   reg.add(r, {
     method: 'get',
     path: '/reports/payments',
+    csv: true,
     summary: "Payments by channel and day (shop's time zone) from the ledger: charges, refunds, net. CSV with Accept: text/csv",
     tags,
     access: { staff: REPORT_ACCESS.payments },
@@ -52,6 +53,7 @@ export function reportRoutes(reg: RouteRegistry, svc: ReportService, apiBase: st
   reg.add(r, {
     method: 'get',
     path: '/reports/work-orders',
+    csv: true,
     summary: "Work orders created in the range by status, and created / closed per day (shop's time zone), from Odoo's read_group. CSV with Accept: text/csv",
     tags,
     access: { staff: REPORT_ACCESS['work-orders'] },
@@ -75,6 +77,7 @@ export function reportRoutes(reg: RouteRegistry, svc: ReportService, apiBase: st
   reg.add(r, {
     method: 'get',
     path: '/reports/parts',
+    csv: true,
     summary: "Parts consumption by product and day (shop's time zone) from done stock moves of work orders (Odoo read_group). CSV with Accept: text/csv",
     tags,
     access: { staff: REPORT_ACCESS.parts },

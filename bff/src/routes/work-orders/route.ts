@@ -73,6 +73,7 @@ export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService): Rout
     method: 'post',
     idempotency: 'optional',
     path: '/work-orders',
+    etag: true,
     summary: 'Open a work order: advisor check-in, or a customer service request for their own vehicle (→ draft)',
     tags,
     access: { staff: ['advisor'], customer: 'bound' },
@@ -102,6 +103,7 @@ export function workOrderRoutes(reg: RouteRegistry, svc: WorkOrderService): Rout
   reg.add(r, {
     method: 'get',
     path: '/work-orders/:id',
+    etag: true,
     summary: 'A work order with quote versions, planned parts, amount due and the status timeline; ETag = "<revision>-<fingerprint>" (If-Match compares the revision)',
     tags,
     access: { staff: 'any', customer: 'bound' },
