@@ -84,6 +84,15 @@ export class Bff {
     await this.ok('POST', `/work-orders/${woId}/parts/requests`, { token: tech, body: { lines: [{ product_id: pads.id, qty: 1 }] } });
     return { woId, customer };
   }
+
+  /** … then the parts issued by the keeper and the repair marked ready: a walk-in shop's customer pays now. */
+  async readyForPickup(tag: string): Promise<{ woId: number; customer: Tokens }> {
+    const { woId, customer } = await this.partsRequested(tag);
+    const { pads } = await this.catalog();
+    await this.ok('POST', `/work-orders/${woId}/parts/issue`, { token: await this.staff('keeper'), headers: { 'Idempotency-Key': `issue-${woId}-${Date.now()}` }, body: { lines: [{ product_id: pads.id, qty: 1 }] } });
+    await this.ok('POST', `/work-orders/${woId}/transitions`, { token: await this.staff('technician'), body: { action: 'mark_ready' } });
+    return { woId, customer };
+  }
 }
 
 let seq = 0;

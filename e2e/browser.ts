@@ -8,6 +8,8 @@ import { chromium, type Browser, type BrowserContext, type Locator, type Page } 
 export const CHROMIUM_PATH = (process.env.CHROMIUM_PATH ? [process.env.CHROMIUM_PATH] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((p) => existsSync(p));
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 export const PHONE = { width: 375, height: 812 } as const;
+/** A shop's counter screen. */
+export const COUNTER = { width: 1280, height: 800 } as const;
 
 export function launch(): Promise<Browser> {
   if (!CHROMIUM_PATH) throw new Error('chromium not found (apt-get install -y chromium, or set CHROMIUM_PATH)');
@@ -15,8 +17,8 @@ export function launch(): Promise<Browser> {
 }
 
 /** A phone-sized page of its own context (its own sessionStorage: one person per page); page errors are collected. */
-export async function phonePage(browser: Browser, url: string, init?: { session?: { key: string; value: unknown } }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 2, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
+export async function phonePage(browser: Browser, url: string, init?: { session?: { key: string; value: unknown }; viewport?: { width: number; height: number } }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: init?.viewport ?? PHONE, deviceScaleFactor: init?.viewport ? 1 : 2, locale: 'en-US', timezoneId: 'Asia/Shanghai' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

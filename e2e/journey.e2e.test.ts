@@ -3,7 +3,7 @@ import type { Browser, Page, Request } from 'playwright-core';
 import { startDemo, type DemoStack } from '../scripts/demo-stack';
 import { startLocalS3, type LocalS3 } from '../bff/test/s3';
 import { Bff, CUSTOMER_SESSION_KEY, STAFF_SESSION_KEY, asSession } from './api';
-import { describeBrowser, go, launch, phonePage, ready, waitAttr, waitText } from './browser';
+import { COUNTER, PHONE, describeBrowser, go, launch, phonePage, ready, waitAttr, waitText } from './browser';
 import { runJourney, yuan } from './journey';
 import { runManager } from './manager';
 
@@ -169,7 +169,7 @@ describeBrowser('demo H5 and staff console (chromium)', () => {
     });
 
     it('pay', async () => {
-      const { woId, customer } = await api.partsRequested(`dbl-pay-${Date.now()}`);
+      const { woId, customer } = await api.readyForPickup(`dbl-pay-${Date.now()}`);
       const { page, context, errors } = await phonePage(browser, `${stack.demoUrl}?lang=en#/c/wo/${woId}`, { session: { key: CUSTOMER_SESSION_KEY, value: asSession(customer) } });
       const path = new RegExp(`^/api/v1/work-orders/${woId}/payments/wechat$`);
       const seen = watch(page, path);
@@ -310,20 +310,77 @@ describeBrowser('demo H5 and staff console (chromium)', () => {
     await context.close();
   });
 
-  it('shows the problem title and detail when the BFF refuses (start repair without a confirmed quote)', async () => {
+  it('shows a refusal as a sentence in the page language, with the BFF\'s title and detail small under it', async () => {
     const { woId } = await api.quoted(`refuse-${Date.now()}`);
     const manager = await api.ok('POST', '/auth/staff/login', { body: { login: 'manager', password: 'demo' } });
-    const { page, context } = await phonePage(browser, `${stack.demoUrl}?lang=en#/s/wo/${woId}`, { session: { key: STAFF_SESSION_KEY, value: asSession(manager) } });
-    // The manager may press "Start repair"; Odoo refuses it without a confirmed quote, and the page says why.
-    await page.getByTestId('act-start_repair').click();
-    const problem = page.getByTestId('staff-actions').getByTestId('problem');
-    await waitText(problem, /\(409\)/);
     const refused = await api.req('POST', `/work-orders/${woId}/transitions`, { token: await api.staff('manager'), body: { action: 'start_repair' } });
     expect(refused.status).toBe(409);
-    expect(await problem.innerText()).toContain(refused.body.title);
-    expect(await problem.innerText()).toContain(refused.body.detail);
+    expect(refused.body.code).toBe('DRM_QUOTE_STATE');
+    for (const [lang, sentence] of [
+      ['en', /^The customer has not confirmed the quote/],
+      ['zh', /^报价还没有被顾客确认/],
+    ] as const) {
+      const { page, context, errors } = await phonePage(browser, `${stack.demoUrl}?lang=${lang}#/s/wo/${woId}`, { session: { key: STAFF_SESSION_KEY, value: asSession(manager) } });
+      // The manager may press "Start repair"; Odoo refuses it without a confirmed quote, and the page says why.
+      await page.getByTestId('act-start_repair').click();
+      const problem = page.getByTestId('staff-actions').getByTestId('problem');
+      await waitText(problem.getByTestId('problem-text'), sentence);
+      expect(await problem.getAttribute('data-code')).toBe('DRM_QUOTE_STATE');
+      // Not the raw English title as the headline; the BFF's words and the trace id are still there, small.
+      expect(await problem.getByTestId('problem-text').innerText()).not.toContain(refused.body.title);
+      const said = await problem.getByTestId('problem-said').innerText();
+      expect(said).toContain(refused.body.title);
+      expect(said).toContain(refused.body.detail);
+      expect(said).toContain('(409)');
+      expect(await problem.getByTestId('problem-meta').innerText()).toMatch(/^DRM_QUOTE_STATE · (trace|追踪号) \S+$/);
+      await go(page, `#/s/wo/${woId}`);
+      await waitAttr(page.getByTestId('wo-head'), 'data-status', 'quoted');
+      expect(errors).toEqual([]);
+      await context.close();
+    }
+  });
+
+  it('at 1280 px the staff console shows the list beside the work order; quoted rows show their quote total', async () => {
+    const { woId } = await api.quoted(`wide-${Date.now()}`);
+    const q = await api.ok('GET', `/work-orders/${woId}/quotes/1`, { token: await api.staff('advisor') });
+    const manager = await api.ok('POST', '/auth/staff/login', { body: { login: 'manager', password: 'demo' } });
+    const { page, context, errors } = await phonePage(browser, `${stack.demoUrl}?lang=en#/s/wo/${woId}`, { session: { key: STAFF_SESSION_KEY, value: asSession(manager) } });
+    await page.setViewportSize(COUNTER);
+    await go(page, `#/s`);
     await go(page, `#/s/wo/${woId}`);
-    await waitAttr(page.getByTestId('wo-head'), 'data-status', 'quoted');
+    const side = await page.getByTestId('split-side').boundingBox();
+    const main = await page.getByTestId('split-main').boundingBox();
+    expect(side && main).toBeTruthy();
+    // Side by side: the list on the left, the work order to its right, both starting at the top.
+    expect(side!.x + side!.width).toBeLessThanOrEqual(main!.x);
+    expect(Math.abs(side!.y - main!.y)).toBeLessThan(20);
+    expect(main!.width).toBeGreaterThan(600);
+    const row = page.locator(`[data-testid=split-side] [data-testid=wo-row][data-id="${woId}"]`);
+    expect(await row.getAttribute('class')).toContain('current');
+    // Odoo's total is 0 until the customer confirms: the row shows the sent quote's total, not ¥0.00.
+    expect((await row.getByTestId('wo-row-amount').innerText()).trim()).toBe(`quote ${yuan(q.total.amount)}`);
+    // A phone: one column, no list beside the work order.
+    await page.setViewportSize(PHONE);
+    expect(await page.getByTestId('split-side').isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the chip "quote confirmed" after the customer confirmed, and the toast clear of the bottom of the page', async () => {
+    const { woId, customer } = await api.quoted(`chip-${Date.now()}`);
+    const { page, context, errors } = await phonePage(browser, `${stack.demoUrl}?lang=zh#/c/wo/${woId}`, { session: { key: CUSTOMER_SESSION_KEY, value: asSession(customer) } });
+    await waitText(page.getByTestId('wo-status'), /^待确认报价$/);
+    await page.getByTestId('quote-confirm').click();
+    await page.locator('#toast').waitFor({ state: 'visible' });
+    const toast = await page.locator('#toast').boundingBox();
+    expect(toast).toBeTruthy();
+    // At the top, under the bar: never over a main button at the bottom of the screen.
+    expect(toast!.y + toast!.height).toBeLessThan(PHONE.height / 3);
+    await waitText(page.getByTestId('wo-status'), /^报价已确认，待开工$/);
+    // Walk-in shop (the default PAYMENT_TIMING=pickup): no pay button before the repair is done.
+    await page.getByTestId('pay-later').waitFor();
+    expect(await page.getByTestId('pay-button').count()).toBe(0);
+    expect(errors).toEqual([]);
     await context.close();
   });
 });

@@ -29,8 +29,8 @@ export interface JourneyResult {
 }
 
 const STATUS: Record<'en' | 'zh', Record<string, string>> = {
-  en: { draft: 'Requested', checkin: 'Checked in', diagnosing: 'Diagnosing', quoted: 'Quote to confirm', in_progress: 'In repair', ready: 'Ready for pickup', delivered: 'Delivered', closed: 'Closed' },
-  zh: { draft: '已报修', checkin: '已接车', diagnosing: '检测中', quoted: '待确认报价', in_progress: '维修中', ready: '待取车', delivered: '已交车', closed: '已完结' },
+  en: { draft: 'Requested', checkin: 'Checked in', diagnosing: 'Diagnosing', quoted: 'Quote to confirm', quoted_confirmed: 'Quote confirmed, repair not started', in_progress: 'In repair', ready: 'Ready for pickup', delivered: 'Delivered', closed: 'Closed' },
+  zh: { draft: '已报修', checkin: '已接车', diagnosing: '检测中', quoted: '待确认报价', quoted_confirmed: '报价已确认，待开工', in_progress: '维修中', ready: '待取车', delivered: '已交车', closed: '已完结' },
 };
 
 /** Integer minor units → "¥1,234.50", written independently of the page's formatter. */
@@ -112,6 +112,9 @@ export async function runJourney(o: JourneyOptions): Promise<JourneyResult> {
   await s.getByTestId('quote-send').click();
   await waitAttr(s.getByTestId('quote-v1'), 'data-status', 'sent');
   await waitAttr(sHead, 'data-status', 'quoted');
+  // Sent: the builder is closed (a new version is one click away), not lingering with the sent lines.
+  await s.getByTestId('quote-revise').waitFor();
+  assert.equal(await s.getByTestId('quote-builder').count(), 0);
   const advisor = await api.staff('advisor');
   const q1 = (await api.ok('GET', `/work-orders/${woId}/quotes/1`, { token: advisor })) as { total: { amount: number }; tax: { amount: number }; untaxed: { amount: number }; lines: unknown[] };
   // Tax-included prices: the total is the sum of the prices; Odoo splits out the tax.
@@ -134,6 +137,11 @@ export async function runJourney(o: JourneyOptions): Promise<JourneyResult> {
   await waitAttr(c.getByTestId('quote-v1'), 'data-status', 'confirmed');
   assert.equal(await c.getByTestId('quote-confirm').count(), 0);
   await waitText(c.getByTestId('amount-total'), new RegExp(`^${escape(yuan(q1.total.amount))}$`));
+  // Still `quoted` in Odoo until the repair starts, but the chip says what the customer did; and this (walk-in)
+  // shop is paid at pick-up: no pay button yet, a line saying when.
+  await waitText(c.getByTestId('wo-status'), label('quoted_confirmed'));
+  await c.getByTestId('pay-later').waitFor();
+  assert.equal(await c.getByTestId('pay-button').count(), 0);
 
   step('technician starts the repair and requests the parts; the keeper issues them');
   await switchUser(s, 'technician', woId);

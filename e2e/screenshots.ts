@@ -1,6 +1,6 @@
 /**
  * `npm run demo:screenshots`: runs the browser journey (e2e/journey.ts) on a fresh demo stack and writes a 375 px
- * screenshot of each step to docs/screenshots/ (Chinese UI by default; `--lang en` for English). Needs chromium
+ * screenshot of each step to docs/screenshots/ (and one of the staff console at 1280 px) (Chinese UI by default; `--lang en` for English). Needs chromium
  * and a CJK font (Debian: fonts-wqy-zenhei) — without one the Chinese text renders as boxes.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,7 +9,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startDemo } from '../scripts/demo-stack';
 import { startLocalS3 } from '../bff/test/s3';
-import { launch } from './browser';
+import { Bff, STAFF_SESSION_KEY, asSession } from './api';
+import { COUNTER, launch, phonePage } from './browser';
 import { runJourney } from './journey';
 import { runManager } from './manager';
 
@@ -48,7 +49,15 @@ async function main(): Promise<void> {
         process.stdout.write(`  docs/screenshots/${name}.png\n`);
       },
     } as const;
-    await runManager(o, await runJourney(o));
+    const j = await runJourney(o);
+    await runManager(o, j);
+    // The counter screen: the staff console at 1280 px, the queue beside a work order waiting for its quote.
+    const api = new Bff(stack.url);
+    const { woId } = await api.quoted(`counter-${Date.now()}`);
+    const advisor = await api.ok('POST', '/auth/staff/login', { body: { login: 'advisor', password: 'demo' } });
+    const { page, context } = await phonePage(browser, `${stack.demoUrl}?lang=${lang}#/s/wo/${woId}`, { session: { key: STAFF_SESSION_KEY, value: asSession(advisor) }, viewport: COUNTER });
+    await o.shot(page, '20-counter-1280');
+    await context.close();
   } finally {
     await browser.close();
     await stack.close('screenshots done');

@@ -34,6 +34,22 @@ export interface DemoOptions {
   h5Dir?: string;
   /** More BFF environment (tests: e.g. a higher RATE_LIMIT_AUTH_PER_MIN for many logins from one address). */
   env?: Record<string, string>;
+  /**
+   * When the customer's page offers WeChat Pay (default `PAYMENT_TIMING` from the environment, else `pickup`):
+   * `pickup` — a walk-in shop: once the repair is done (ready, delivered); `after_confirm` — as soon as a quote is
+   * confirmed (prepayment, e.g. for bookings).
+   */
+  payAt?: PayAt;
+}
+
+export type PayAt = 'pickup' | 'after_confirm';
+const PAY_AT: readonly PayAt[] = ['pickup', 'after_confirm'];
+
+/** `PAYMENT_TIMING` → the shop's rule; anything else is a mistake worth stopping for, not a silent default. */
+export function payAtFrom(value: string | undefined): PayAt {
+  if (value === undefined || value === '') return 'pickup';
+  if ((PAY_AT as readonly string[]).includes(value)) return value as PayAt;
+  throw new Error(`PAYMENT_TIMING must be one of ${PAY_AT.join(', ')} (got ${JSON.stringify(value)})`);
 }
 
 export interface DemoStack {
@@ -110,7 +126,8 @@ export async function startDemo(opts: DemoOptions): Promise<DemoStack> {
   // The page uploads photos straight to storage and shows them from there: let its CSP reach that origin.
   const storage = config.media?.publicEndpoint ?? config.media?.endpoint;
   const origins = storage ? [new URL(storage).origin] : [];
-  const bff = await startServer(config, logger, { demo: { dir: opts.h5Dir ?? H5_DIR, router: demoRouter(odoo, wechatPay), origins } });
+  const payAt = opts.payAt ?? payAtFrom(opts.env?.PAYMENT_TIMING ?? process.env.PAYMENT_TIMING);
+  const bff = await startServer(config, logger, { demo: { dir: opts.h5Dir ?? H5_DIR, router: demoRouter(odoo, wechatPay, { payAt }), origins } });
   const close = async (reason = 'demo stop') => {
     await bff.shutdown(reason);
     await odoo.close();
@@ -137,8 +154,10 @@ interface RequestPaymentBody {
  *    can't call the mock itself: the CSP keeps it on its own origin.
  *  - `GET /demo/mock/catalog` the seeded products with price and stock for the quote builder (the BFF has no
  *    product catalogue endpoint yet).
+ *  - `GET /demo/shop` the shop's rules the page follows: `{ pay_at }` (when the pay button is offered). The BFF has
+ *    no shop-settings endpoint yet; it accepts a payment whenever something is due, so this is the page's rule.
  */
-export function demoRouter(odoo: OdooMock, pay: WechatPayMock): express.Router {
+export function demoRouter(odoo: OdooMock, pay: WechatPayMock, shop: { payAt: PayAt } = { payAt: 'pickup' }): express.Router {
   const r = express.Router();
   const problem = (res: express.Response, status: number, title: string, detail: string) =>
     res.status(status).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title, status, detail }));
@@ -162,6 +181,10 @@ export function demoRouter(odoo: OdooMock, pay: WechatPayMock): express.Router {
     } catch (e) {
       problem(res, 409, 'requestPayment:fail', e instanceof Error ? e.message : String(e));
     }
+  });
+
+  r.get('/shop', (_req, res) => {
+    res.json({ pay_at: shop.payAt });
   });
 
   r.get('/mock/catalog', (_req, res) => {

@@ -3,7 +3,14 @@ import { t } from './i18n.js';
 import { FLOW, dateTime, money, qty, quoteStatusLabel, roleLabel, statusLabel } from './format.js';
 import { chip, section } from './ui.js';
 
-export function statusChip(status, testid = 'wo-status') {
+/**
+ * The state's chip. Odoo keeps a work order `quoted` until the repair starts, also after the customer confirmed:
+ * with the work order at hand (`wo.confirmed_quote_version`) the chip says the quote is confirmed.
+ */
+export function statusChip(status, testid = 'wo-status', wo = null) {
+  if (status === 'quoted' && wo && wo.confirmed_quote_version !== null && wo.confirmed_quote_version !== undefined) {
+    return h('span', { class: ['chip', 'st-quoted-confirmed'], testid, dataset: { quote: 'confirmed' } }, t('status.quoted.confirmed'));
+  }
   return chip(statusLabel(status), `st-${status}`, testid);
 }
 
@@ -126,13 +133,35 @@ export function payments(p) {
   );
 }
 
-export function woRow(wo, href) {
+/**
+ * A work order in a list. Its `total` is Odoo's, which counts a quote only once confirmed: a row still waiting for
+ * the customer shows its latest quote's total (`quoteTotal`, see `withQuoteTotals`), one with nothing priced a dash.
+ */
+export function woRow(wo, href, current = false) {
+  const due = wo.amount_due?.amount ?? 0;
+  const amount =
+    wo.total.amount > 0
+      ? h('div', { class: 'num small', testid: 'wo-row-amount' }, money(wo.total.amount, wo.total.currency), due > 0 && due !== wo.total.amount ? h('div', { class: 'muted' }, `${t('wo.due')} ${money(due, wo.total.currency)}`) : null)
+      : wo.quoteTotal
+        ? h('div', { class: 'num small', testid: 'wo-row-amount' }, h('span', { class: 'muted' }, `${t('wo.row.quote')} `), money(wo.quoteTotal.amount, wo.quoteTotal.currency))
+        : h('div', { class: 'num small muted', testid: 'wo-row-amount' }, '—');
   return h(
     'a',
-    { class: 'wo-row', href, testid: 'wo-row', dataset: { id: String(wo.id), status: wo.status } },
+    { class: ['wo-row', current && 'current'], href, testid: 'wo-row', dataset: { id: String(wo.id), status: wo.status } },
     h('div', { class: 'wo-row-main' }, h('strong', {}, wo.number), h('span', { class: 'muted' }, ` ${wo.vehicle?.plate ?? ''}`), wo.customer ? h('div', { class: 'muted small' }, wo.customer.name) : null, wo.symptom ? h('div', { class: 'small ellipsis' }, wo.symptom) : null),
-    h('div', { class: 'wo-row-side' }, statusChip(wo.status, 'wo-row-status'), h('div', { class: 'num small' }, money(wo.total.amount, wo.total.currency))),
+    h('div', { class: 'wo-row-side' }, statusChip(wo.status, 'wo-row-status'), amount),
   );
+}
+
+/** Rows waiting on a quote get its total from the work order (the list has none): a few GETs, at most 10. */
+export async function withQuoteTotals(items, get) {
+  const waiting = items.filter((w) => w.total.amount === 0 && w.status === 'quoted').slice(0, 10);
+  const full = await Promise.all(waiting.map((w) => get(`/work-orders/${w.id}`).catch(() => null)));
+  const byId = new Map(full.filter(Boolean).map((w) => [w.id, w]));
+  return items.map((w) => {
+    const q = byId.get(w.id)?.quotes.filter((x) => x.status !== 'draft').at(-1);
+    return q ? { ...w, quoteTotal: q.total } : w;
+  });
 }
 
 export function rolesText(roles) {

@@ -132,7 +132,7 @@ function requestCard(vehicles, ctx) {
 /** One work order as the customer follows it: progress, quotes (confirm/reject), pay, payments, timeline. */
 export async function workOrder(root, [id], ctx) {
   if (!session.get(C)) return ctx.navigate('#/c');
-  const [wo, pay] = await Promise.all([get(`/work-orders/${id}`), get(`/work-orders/${id}/payments`)]);
+  const [wo, pay, shop] = await Promise.all([get(`/work-orders/${id}`), get(`/work-orders/${id}/payments`), shopRules()]);
   const cur = wo.amounts.currency;
   const latest = wo.quotes.length ? wo.quotes[wo.quotes.length - 1] : null;
   const shown = [...wo.quotes].filter((q) => q.status !== 'draft').reverse();
@@ -143,13 +143,13 @@ export async function workOrder(root, [id], ctx) {
     h(
       'section',
       { class: 'card wo-head', testid: 'wo-head', dataset: { id: String(wo.id), status: wo.status, revision: String(wo.revision) } },
-      h('div', { class: 'wo-title' }, h('h1', { testid: 'wo-number' }, wo.number), statusChip(wo.status)),
+      h('div', { class: 'wo-title' }, h('h1', { testid: 'wo-number' }, wo.number), statusChip(wo.status, 'wo-status', wo)),
       h('p', { class: 'muted' }, h('span', { class: 'plate' }, wo.vehicle?.plate ?? ''), wo.created_at ? ` · ${dateTime(wo.created_at)}` : ''),
       amounts(wo),
       wo.status === 'closed' ? h('p', { class: 'banner ok', testid: 'closed-banner' }, t('wo.closed.banner')) : null,
       wo.status !== 'closed' && wo.amounts.total > 0 && wo.amounts.due === 0 ? h('p', { class: 'banner ok', testid: 'paid-banner' }, t('wo.paid.banner')) : null,
     ),
-    payCard(wo, pay, ctx),
+    payCard(wo, pay, shop, ctx),
     pay.ledger.length ? payments(pay) : null,
     section(t('wo.progress'), 'progress-card', progress(wo), wo.symptom ? h('p', {}, h('span', { class: 'muted' }, `${t('wo.symptom')}: `), wo.symptom) : null, wo.diagnosis ? h('p', { testid: 'diagnosis' }, h('span', { class: 'muted' }, `${t('wo.diagnosis')}: `), wo.diagnosis) : null),
     shown.length ? section(t('wo.quotes'), 'quotes', shown.map((q) => quoteCard(q, cur, latest && q.version === latest.version && q.status === 'sent' ? decisionActions(wo, q, ctx) : null))) : null,
@@ -200,14 +200,25 @@ function decisionActions(wo, q, ctx) {
   );
 }
 
+/** The shop's rules (`GET /demo/shop`: when payment is offered), fetched once; unknown → pay at pick-up. */
+let shopP;
+function shopRules() {
+  shopP ??= call(null, 'GET', '/demo/shop').then((r) => r.body, () => ({ pay_at: 'pickup' }));
+  return shopP;
+}
+
 /**
  * Pay with WeChat: the BFF creates (or returns) the payment order and signs the wx.requestPayment parameters; the
  * pay sheet stands in for WeChat's own, and its "Pay" does what the WeChat app does (the mock pays and notifies
  * the BFF); then, like the mini-program after a success callback, the page asks the BFF to check the order.
  */
-function payCard(wo, pay, ctx) {
-  const payable = wo.amounts.due > 0 && wo.confirmed_quote_version !== null && !['draft', 'cancelled', 'closed'].includes(wo.status);
-  if (!payable) return null;
+function payCard(wo, pay, shop, ctx) {
+  const owed = wo.amounts.due > 0 && wo.confirmed_quote_version !== null && !['draft', 'cancelled', 'closed'].includes(wo.status);
+  if (!owed) return null;
+  // The shop's rule: a walk-in shop is paid at pick-up (the repair done), a prepaying one once the quote is confirmed.
+  if (shop.pay_at === 'pickup' && !['ready', 'delivered'].includes(wo.status)) {
+    return section(null, 'pay-card', h('div', { class: 'pay-line' }, h('span', {}, t('wo.due')), h('strong', { class: 'num big' }, money(wo.amounts.due, wo.amounts.currency))), h('p', { class: 'muted small', testid: 'pay-later' }, t('pay.at.pickup')));
+  }
   const amount = money(wo.amounts.due, wo.amounts.currency);
   return section(
     null,

@@ -41,6 +41,8 @@ async function render() {
   document.getElementById('lang-toggle').textContent = getLang() === 'zh' ? 'EN' : '中文';
   document.getElementById('brand-name').textContent = t('app.name');
   renderNav(hash);
+  // The staff console gets the counter screen's width (CSS: list and work order side by side at >= 1024 px).
+  app.classList.toggle('wide', hash.startsWith('#/s'));
   const ctx = {
     rerender: () => render(),
     navigate: (to) => {

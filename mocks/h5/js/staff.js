@@ -3,7 +3,7 @@ import { h, mount } from './dom.js';
 import { t } from './i18n.js';
 import { dateTime, money, parseMoney, qty } from './format.js';
 import { actionButton, field, section, toast } from './ui.js';
-import { amounts, payments, quoteCard, rolesText, statusChip, timeline, woRow } from './components.js';
+import { amounts, payments, quoteCard, rolesText, statusChip, timeline, withQuoteTotals, woRow } from './components.js';
 import { PANELS, panelsFor, pendingNote } from './panels.js';
 
 const S = 'staff';
@@ -34,17 +34,40 @@ const can = (user, roles) => user.roles.includes('manager') || user.roles.some((
 const listState = { mine: true, q: '' };
 /** Quote lines being built, per work order, so a re-render (another person acted) keeps what was typed. */
 const drafts = new Map();
+/** Work orders whose advisor asked for a new quote version after one was sent (the builder opens again). */
+const revising = new Set();
 let catalog;
 
 export async function home(root, _params, ctx) {
   const s = session.get(S);
   if (!s) return mount(root, loginCard(ctx));
   const user = s.user;
+  const list = await listCard(user, ctx);
+  root.classList.add('split');
+  mount(
+    root,
+    h('div', { class: 'split-side', testid: 'split-side' }, list.el),
+    h(
+      'div',
+      { class: 'split-main', testid: 'split-main' },
+      whoCard(user, ctx),
+      (await hasOffice(user)) ? h('a', { class: 'tile', href: '#/s/office', testid: 'go-office' }, h('strong', {}, t('office.title')), h('span', { class: 'muted' }, t('office.sub'))) : null,
+      can(user, ['manager']) ? await failedJobs(ctx) : null,
+      ...(await panelsFor('staff-home', { who: S, roles: user.roles, rerender: ctx.rerender })),
+      await pendingNote(),
+    ),
+  );
+  ctx.poll(list.poll, list.sig);
+}
+
+/** "My queue" or all work orders, searchable. On the counter screen it stays beside the open work order (`current`). */
+async function listCard(user, ctx, current = null) {
   const statuses = listState.mine ? [...new Set(user.roles.flatMap((r) => QUEUE[r] ?? []))] : [];
   const qs = new URLSearchParams({ limit: '50' });
   if (statuses.length) qs.set('status', statuses.join(','));
   if (listState.q) qs.set('q', listState.q);
   const page = await get(`/work-orders?${qs}`);
+  const items = await withQuoteTotals(page.items, get);
   const search = h('input', { type: 'search', value: listState.q, placeholder: t('staff.list.search'), testid: 'staff-search' });
   search.addEventListener('change', () => {
     listState.q = search.value.trim();
@@ -52,23 +75,18 @@ export async function home(root, _params, ctx) {
   });
   const tab = (mine, label, testid) =>
     h('button', { type: 'button', class: ['tab', listState.mine === mine && 'active'], testid, onclick: () => ((listState.mine = mine), ctx.rerender()) }, label);
-  mount(
-    root,
-    whoCard(user, ctx),
-    section(
+  const sig = (rows) => JSON.stringify(rows.map((w) => [w.id, w.revision]));
+  return {
+    el: section(
       t('staff.list.title'),
       'staff-list',
       h('div', { class: 'tabs' }, tab(true, t('staff.list.mine'), 'tab-mine'), tab(false, t('staff.list.all'), 'tab-all')),
       search,
-      page.items.length ? page.items.map((w) => woRow(w, `#/s/wo/${w.id}`)) : h('p', { class: 'muted' }, t('staff.list.empty')),
+      items.length ? items.map((w) => woRow(w, `#/s/wo/${w.id}`, w.id === current)) : h('p', { class: 'muted' }, t('staff.list.empty')),
     ),
-    (await hasOffice(user)) ? h('a', { class: 'tile', href: '#/s/office', testid: 'go-office' }, h('strong', {}, t('office.title')), h('span', { class: 'muted' }, t('office.sub'))) : null,
-    can(user, ['manager']) ? await failedJobs(ctx) : null,
-    ...(await panelsFor('staff-home', { who: S, roles: user.roles, rerender: ctx.rerender })),
-    await pendingNote(),
-  );
-  const sig = (items) => JSON.stringify(items.map((w) => [w.id, w.revision]));
-  ctx.poll(async () => sig((await get(`/work-orders?${qs}`)).items), sig(page.items));
+    sig: sig(page.items),
+    poll: async () => sig((await get(`/work-orders?${qs}`)).items),
+  };
 }
 
 /** Whether any back-office panel (reports, payment history, suspense) is on this server for this person. */
@@ -141,33 +159,48 @@ export async function workOrder(root, [id], ctx) {
   if (!s) return ctx.navigate('#/s');
   const user = s.user;
   const [wo, parts, pay] = await Promise.all([get(`/work-orders/${id}`), get(`/work-orders/${id}/parts`), get(`/work-orders/${id}/payments`)]);
-  const building = can(user, ['advisor']) && ['diagnosing', 'quoted', 'in_progress'].includes(wo.status);
-  if (building && !catalog) catalog = await call(null, 'GET', '/demo/mock/catalog').then((r) => r.body.items, () => []);
+  // The builder is for a new version: while diagnosing, or when asked for (a revision); a sent quote closes it.
+  const building = can(user, ['advisor']) && !wo.quotes.some((q) => q.status === 'draft') && (wo.status === 'diagnosing' || (revising.has(wo.id) && ['quoted', 'in_progress'].includes(wo.status)));
+  if (can(user, ['advisor']) && !catalog) catalog = await call(null, 'GET', '/demo/mock/catalog').then((r) => r.body.items, () => []);
   const cur = wo.amounts.currency;
+  // Beside the work order on a counter screen (CSS hides it on a phone): the list, this one highlighted.
+  const list = wide() ? await listCard(user, ctx, wo.id).catch(() => null) : null;
+  root.classList.add('split');
   mount(
     root,
-    h('a', { href: '#/s', class: 'back', testid: 'back' }, `‹ ${t('common.back')}`),
-    whoCard(user, ctx),
+    list ? h('div', { class: ['split-side', 'split-side-wide'], testid: 'split-side' }, list.el) : null,
     h(
-      'section',
-      { class: 'card wo-head', testid: 'wo-head', dataset: { id: String(wo.id), status: wo.status, revision: String(wo.revision) } },
-      h('div', { class: 'wo-title' }, h('h1', { testid: 'wo-number' }, wo.number), statusChip(wo.status)),
-      h('p', {}, h('span', { class: 'muted' }, `${t('staff.customer')}: `), wo.customer?.name ?? '', h('span', { class: 'muted' }, ` · ${t('staff.vehicle')}: `), h('span', { class: 'plate' }, wo.vehicle?.plate ?? '')),
-      wo.symptom ? h('p', { class: 'small' }, h('span', { class: 'muted' }, `${t('wo.symptom')}: `), wo.symptom) : null,
-      amounts(wo),
+      'div',
+      { class: 'split-main', testid: 'split-main' },
+      h('a', { href: '#/s', class: 'back', testid: 'back' }, `‹ ${t('common.back')}`),
+      whoCard(user, ctx),
+      h(
+        'section',
+        { class: 'card wo-head', testid: 'wo-head', dataset: { id: String(wo.id), status: wo.status, revision: String(wo.revision) } },
+        h('div', { class: 'wo-title' }, h('h1', { testid: 'wo-number' }, wo.number), statusChip(wo.status, 'wo-status', wo)),
+        h('p', {}, h('span', { class: 'muted' }, `${t('staff.customer')}: `), wo.customer?.name ?? '', h('span', { class: 'muted' }, ` · ${t('staff.vehicle')}: `), h('span', { class: 'plate' }, wo.vehicle?.plate ?? '')),
+        wo.symptom ? h('p', { class: 'small' }, h('span', { class: 'muted' }, `${t('wo.symptom')}: `), wo.symptom) : null,
+        amounts(wo),
+      ),
+      actionsCard(wo, user, ctx),
+      ['diagnosing'].includes(wo.status) && can(user, ['advisor', 'technician']) ? diagnosisCard(wo, ctx) : null,
+      building ? quoteBuilder(wo, ctx) : null,
+      !building && can(user, ['advisor']) && ['quoted', 'in_progress'].includes(wo.status) && !wo.quotes.some((q) => q.status === 'draft')
+        ? h('button', { type: 'button', class: 'btn btn-secondary', testid: 'quote-revise', onclick: () => (revising.add(wo.id), ctx.rerender()) }, t('qb.revise'))
+        : null,
+      wo.quotes.length ? section(t('wo.quotes'), 'quotes', [...wo.quotes].reverse().map((q, i) => quoteCard(q, cur, i === 0 && q.status === 'draft' && can(user, ['advisor']) ? sendButton(wo, q, ctx) : null))) : null,
+      partsCard(wo, parts, user, ctx),
+      payments(pay),
+      ...(await panelsFor('staff-wo', { who: S, roles: user.roles, wo, rerender: ctx.rerender })),
+      timeline(wo),
     ),
-    actionsCard(wo, user, ctx),
-    ['diagnosing'].includes(wo.status) && can(user, ['advisor', 'technician']) ? diagnosisCard(wo, ctx) : null,
-    building ? quoteBuilder(wo, ctx) : null,
-    wo.quotes.length ? section(t('wo.quotes'), 'quotes', [...wo.quotes].reverse().map((q, i) => quoteCard(q, cur, i === 0 && q.status === 'draft' && can(user, ['advisor']) ? sendButton(wo, q, ctx) : null))) : null,
-    partsCard(wo, parts, user, ctx),
-    payments(pay),
-    ...(await panelsFor('staff-wo', { who: S, roles: user.roles, wo, rerender: ctx.rerender })),
-    timeline(wo),
   );
   const sig = (w, p, pp) => JSON.stringify([w.revision, w.status, w.amounts, p.ledger.length, pp.pickings.length, pp.items.map((r) => [r.requested, r.issued, r.returned])]);
   ctx.poll(async () => sig(...(await Promise.all([get(`/work-orders/${id}`), get(`/work-orders/${id}/payments`), get(`/work-orders/${id}/parts`)]))), sig(wo, pay, parts));
 }
+
+/** Whether the screen is a counter screen (the same width as the CSS media query). */
+const wide = () => window.matchMedia('(min-width: 1024px)').matches;
 
 function actionsCard(wo, user, ctx) {
   const mine = TRANSITIONS.filter((x) => x.from.includes(wo.status) && can(user, x.roles));
@@ -229,6 +262,9 @@ function sendButton(wo, q, ctx) {
     prefix: 'send',
     run: (it) => call(S, 'POST', `/work-orders/${wo.id}/quotes/${q.version}/send`, { key: it.key(null), ifMatch: wo.revision }),
     done: () => {
+      // Sent: the builder is done (its lines are this version now); "New version" opens a fresh one.
+      drafts.delete(wo.id);
+      revising.delete(wo.id);
       toast(t('qb.sent', { n: q.version }));
       ctx.rerender();
     },

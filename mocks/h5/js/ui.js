@@ -1,6 +1,6 @@
 import { h, randomKey } from './dom.js';
 import { ApiError } from './api.js';
-import { t } from './i18n.js';
+import { problemText, t } from './i18n.js';
 
 /** Requests in flight from action buttons: the poller never re-renders under a running action. */
 export const inFlight = { n: 0 };
@@ -26,19 +26,26 @@ export function intent(prefix) {
   };
 }
 
-/** The problem+json the BFF answered (title, detail, field errors, trace id) — shown, never swallowed. */
+/**
+ * The problem+json the BFF answered — shown, never swallowed. A known `code` reads as one sentence in the page's
+ * language (i18n.js); the BFF's own title and detail stay under it, small, with the code and trace id for support.
+ * An unknown code shows the title (status) and detail as they came.
+ */
 export function problemBox(err) {
   if (!(err instanceof ApiError)) {
     return h('div', { class: 'problem', role: 'alert', testid: 'problem' }, h('strong', {}, String(err?.message ?? err)));
   }
+  const sentence = problemText(err.code);
   const title = err.status === 0 ? t('err.network') : err.title;
+  const said = [title, err.detail].filter(Boolean).join(' — ');
   return h(
     'div',
-    { class: 'problem', role: 'alert', testid: 'problem', dataset: { status: String(err.status), code: err.code ?? '' } },
-    h('strong', { class: 'problem-title' }, title, err.status ? ` (${err.status})` : ''),
-    err.detail ? h('p', { class: 'problem-detail' }, err.detail) : null,
+    { class: 'problem', role: 'alert', testid: 'problem', dataset: { status: String(err.status), code: err.code ?? '', localized: sentence ? 'true' : 'false' } },
+    sentence ? h('strong', { class: 'problem-title', testid: 'problem-text' }, sentence) : h('strong', { class: 'problem-title', testid: 'problem-text' }, title, err.status ? ` (${err.status})` : ''),
+    !sentence && err.detail ? h('p', { class: 'problem-detail' }, err.detail) : null,
     err.errors.length ? h('ul', { class: 'problem-errors' }, err.errors.map((e) => h('li', {}, `${e.path ?? ''}: ${e.message ?? ''}`))) : null,
-    err.code || err.traceId ? h('small', { class: 'problem-meta' }, [err.code, err.traceId ? `${t('err.trace')} ${err.traceId}` : null].filter(Boolean).join(' · ')) : null,
+    sentence ? h('small', { class: 'problem-meta', testid: 'problem-said' }, `${said}${err.status ? ` (${err.status})` : ''}`) : null,
+    err.code || err.traceId ? h('small', { class: 'problem-meta', testid: 'problem-meta' }, [err.code, err.traceId ? `${t('err.trace')} ${err.traceId}` : null].filter(Boolean).join(' · ')) : null,
   );
 }
 
