@@ -12,7 +12,7 @@ describe('npm run demo', () => {
   beforeAll(async () => {
     child = spawn(process.execPath, [require.resolve('tsx/cli'), 'scripts/demo.ts'], {
       cwd: path.resolve(__dirname, '..'),
-      env: { ...process.env, PORT: '0', ODOO_MOCK_PORT: '0', DEMO_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'demo-')), DATABASE_URL: '', REDIS_URL: '' },
+      env: { ...process.env, PORT: '0', ODOO_MOCK_PORT: '0', S3_MOCK_PORT: '0', DEMO_PUBLIC_HOST: '127.0.0.9', PAYMENT_TIMING: 'after_confirm', S3_PUBLIC_ENDPOINT: '', DEMO_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'demo-')), DATABASE_URL: '', REDIS_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     url = await new Promise<string>((resolve, reject) => {
@@ -44,6 +44,19 @@ describe('npm run demo', () => {
     expect(output).toMatch(/advisor, technician, keeper, cashier, manager/);
   });
 
+  it('presigns media for the address phones use (DEMO_PUBLIC_HOST), and lets the page load from it', async () => {
+    expect(output).toMatch(/On a phone\s+http:\/\/127\.0\.0\.9:\d+\/demo\/\s+\(same Wi-Fi; photos are presigned for http:\/\/127\.0\.0\.9:\d+\)/);
+    const s3 = /presigned for (http:\/\/127\.0\.0\.9:\d+)/.exec(output)?.[1] ?? "none";
+    const csp = (await fetch(`${url}/demo/`)).headers.get('content-security-policy') ?? '';
+    expect(csp).toMatch(new RegExp(`img-src [^;]*${s3.replace(/[.]/g, '\\.')}`));
+  });
+
+  it('tells the page the shop\'s payment timing (PAYMENT_TIMING)', async () => {
+    const res = await fetch(`${url}/demo/shop`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ pay_at: 'after_confirm' });
+  });
+
   it('serves /healthz, a staff login, a customer upsert and a vehicle create', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const post = (p: string, body: unknown, token?: string) =>
@@ -63,5 +76,16 @@ describe('npm run demo', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+});
+
+describe('PAYMENT_TIMING', () => {
+  it('is pickup by default, after_confirm when asked, and refuses anything else', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { payAtFrom } = require('./demo-stack') as typeof import('./demo-stack');
+    expect(payAtFrom(undefined)).toBe('pickup');
+    expect(payAtFrom('')).toBe('pickup');
+    expect(payAtFrom('after_confirm')).toBe('after_confirm');
+    expect(() => payAtFrom('before_repair')).toThrow(/PAYMENT_TIMING must be one of pickup, after_confirm/);
   });
 });
