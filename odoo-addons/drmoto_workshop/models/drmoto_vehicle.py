@@ -167,6 +167,13 @@ class DrmotoVehicle(models.Model):
         self.filtered(lambda v: v.ownership_state != "confirmed").write({"ownership_state": "confirmed"})
         return {"ids": self.ids, "ownership_state": "confirmed"}
 
+    def button_confirm_ownership(self):
+        """The form's button in Odoo's own screens: advisors (and managers) only, as through the BFF. A button returns True."""
+        if not self.env.su and not self.env.user.has_group("drmoto_workshop.group_drmoto_advisor"):
+            raise forbidden(_("only an advisor confirms who owns a vehicle"))
+        self.action_confirm_ownership()
+        return True
+
     def write(self, vals):
         vals = self._drmoto_clean_vals(vals)
         if not self.env.su and self.env.context.get("drmoto_actor"):

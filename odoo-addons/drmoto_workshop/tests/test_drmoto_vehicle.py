@@ -121,6 +121,15 @@ class TestDrmotoVehicle(DrmotoCase):
         self.as_bff("drmoto.vehicle", {"kind": "staff", "uid": self.user_advisor.id}).browse(mine.id).action_confirm_ownership()
         self.assertEqual(mine.ownership_state, "confirmed")
 
+    def test_an_advisor_confirms_ownership_from_the_vehicle_form(self):
+        mine = self.as_bff("drmoto.vehicle", {"kind": "customer", "partner_id": self.customer.id}).create({"plate_no": "粤H30003"})
+        with self.assertRaises(AccessError) as cm:
+            mine.with_user(self.user_technician).button_confirm_ownership()
+        self.assertDrmCode(cm, "DRM_FORBIDDEN")
+        self.assertEqual(mine.ownership_state, "unconfirmed")
+        self.assertIs(mine.with_user(self.user_advisor).button_confirm_ownership(), True)
+        self.assertEqual(mine.ownership_state, "confirmed")
+
     def test_staff_registration_for_the_owner_moves_an_unconfirmed_squatter_aside(self):
         squat = self.as_bff("drmoto.vehicle", {"kind": "customer", "partner_id": self.customer2.id}).create({"plate_no": "粤H20002"})
         # another customer can't take it either
