@@ -149,20 +149,7 @@ export async function startHarness(envOrOpts: Record<string, string> | HarnessOp
     config,
     logs,
     req,
-    async staffToken(login, password = 'demo') {
-      const r = await req('POST', '/api/v1/auth/staff/login', { body: { login, password } });
-      if (r.status !== 200) throw new Error(`staff login ${login}: ${r.status} ${r.text}`);
-      return r.body.access_token as string;
-    },
-    async customerLogin(userCode, phoneCode) {
-      let r = await req('POST', '/api/v1/auth/wechat/login', { body: { code: `user-${userCode}` } });
-      if (r.status !== 200) throw new Error(`wechat login: ${r.status} ${r.text}`);
-      if (phoneCode) {
-        r = await req('POST', '/api/v1/auth/wechat/phone', { token: r.body.access_token, body: { code: phoneCode } });
-        if (r.status !== 200) throw new Error(`bind phone: ${r.status} ${r.text}`);
-      }
-      return r.body;
-    },
+    ...loginsOver(req),
     async close() {
       await bff.shutdown('test');
       await odoo?.close();
@@ -253,4 +240,24 @@ export async function payableWorkOrder(
   ok('confirm', await h.req('POST', `${base}/quotes/1/confirm`, { token: me.access_token }));
   ok('repair', await h.req('POST', `${base}/transitions`, { token: staff.technician, body: { action: 'start_repair' } }));
   return { id, token: me.access_token };
+}
+
+/** Staff and customer logins over any BFF's `req` (the in-process harness, or a BFF process of bff/test/multiprocess.ts). */
+export function loginsOver(req: Harness['req']): Pick<Harness, 'staffToken' | 'customerLogin'> {
+  return {
+    async staffToken(login, password = 'demo') {
+      const r = await req('POST', '/api/v1/auth/staff/login', { body: { login, password } });
+      if (r.status !== 200) throw new Error(`staff login ${login}: ${r.status} ${r.text}`);
+      return r.body.access_token as string;
+    },
+    async customerLogin(userCode, phoneCode) {
+      let r = await req('POST', '/api/v1/auth/wechat/login', { body: { code: `user-${userCode}` } });
+      if (r.status !== 200) throw new Error(`wechat login: ${r.status} ${r.text}`);
+      if (phoneCode) {
+        r = await req('POST', '/api/v1/auth/wechat/phone', { token: r.body.access_token, body: { code: phoneCode } });
+        if (r.status !== 200) throw new Error(`bind phone: ${r.status} ${r.text}`);
+      }
+      return r.body;
+    },
+  };
 }

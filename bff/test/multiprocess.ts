@@ -11,7 +11,7 @@ import { OdooClient } from '../src/integrations/odoo/client';
 import { startWechatMock, type WechatMock } from '../../mocks/wechat/server';
 import { startWechatPayMock, type WechatPayMock } from '../../mocks/wechatpay/server';
 import { spawnBff, spawnOdooMock, stop } from '../../scripts/bench/env';
-import type { Harness } from './harness';
+import { loginsOver, type Harness } from './harness';
 
 /**
  * Production-shaped BFF processes for the storm and outage tests (issues 24, 15): each BFF is a process of its own
@@ -235,20 +235,7 @@ export function apiOf(base: () => string): Pick<Harness, 'req' | 'customerLogin'
   const req = (method: string, path: string, opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {}) => request(base(), method, path, opts) as ReturnType<Harness['req']>;
   return {
     req,
-    async staffToken(login, password = 'demo') {
-      const r = await req('POST', '/api/v1/auth/staff/login', { body: { login, password } });
-      if (r.status !== 200) throw new Error(`staff login ${login}: ${r.status} ${r.text}`);
-      return r.body.access_token as string;
-    },
-    async customerLogin(userCode, phoneCode) {
-      let r = await req('POST', '/api/v1/auth/wechat/login', { body: { code: `user-${userCode}` } });
-      if (r.status !== 200) throw new Error(`wechat login: ${r.status} ${r.text}`);
-      if (phoneCode) {
-        r = await req('POST', '/api/v1/auth/wechat/phone', { token: r.body.access_token, body: { code: phoneCode } });
-        if (r.status !== 200) throw new Error(`bind phone: ${r.status} ${r.text}`);
-      }
-      return r.body;
-    },
+    ...loginsOver(req),
   };
 }
 
